@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up the machine, builds, and runs the whole test suite (unit,
+# privileged and e2e labels). Extra arguments go to ctest, e.g. -L unit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+cd build
+ctest --output-on-failure --timeout 900 "$@"
