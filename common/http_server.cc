@@ -18,13 +18,20 @@ constexpr int kClientTimeoutMs = 2000;
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
   }
 }
 
@@ -72,9 +79,8 @@ Result<std::unique_ptr<Server>> Server::Start(std::string_view listen,
   }
   socklen_t slen = sizeof ss;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &slen);
-  uint16_t port = ss.ss_family == AF_INET
-                      ? ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port)
-                      : ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+  uint16_t port = ss.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port)
+                                          : ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
   return std::unique_ptr<Server>(new Server(fd, port, std::move(routes)));
 }
 

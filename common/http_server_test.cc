@@ -19,7 +19,8 @@ std::string Fetch(uint16_t port, const std::string& request) {
   std::string out;
   char buf[1024];
   ssize_t n;
-  while ((n = recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, n);
+  while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+    out.append(buf, n);
   close(fd);
   return out;
 }
@@ -27,15 +28,16 @@ std::string Fetch(uint16_t port, const std::string& request) {
 TEST(HttpServer, ServesRoutesAnd404) {
   metrics::Registry registry;
   registry.GetCounter("hits_total", "Hits.").Inc(7);
-  auto server = Server::Start("127.0.0.1:0", {{"/metrics", MetricsHandler(registry)},
-                                              {"/healthz", OkHandler()}});
+  auto server = Server::Start("127.0.0.1:0",
+                              {{"/metrics", MetricsHandler(registry)}, {"/healthz", OkHandler()}});
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   uint16_t port = (*server)->port();
   ASSERT_NE(port, 0);
   std::string m = Fetch(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(m.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << m;
   EXPECT_NE(m.find("hits_total 7\n"), std::string::npos);
-  EXPECT_NE(Fetch(port, "GET /healthz?x=1 HTTP/1.1\r\n\r\n").find("\r\n\r\nok\n"), std::string::npos);
+  EXPECT_NE(Fetch(port, "GET /healthz?x=1 HTTP/1.1\r\n\r\n").find("\r\n\r\nok\n"),
+            std::string::npos);
   EXPECT_EQ(Fetch(port, "GET /nope HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 404", 0), 0u);
   EXPECT_EQ(Fetch(port, "POST /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 405", 0), 0u);
 }

@@ -16,7 +16,8 @@ Histogram::Histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)),
       buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
   std::sort(bounds_.begin(), bounds_.end());
-  for (size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0, std::memory_order_relaxed);
+  for (size_t i = 0; i <= bounds_.size(); ++i)
+    buckets_[i].store(0, std::memory_order_relaxed);
 }
 
 void Histogram::Observe(double v) {
@@ -37,8 +38,8 @@ uint64_t Histogram::CumulativeCount(size_t i) const {
 }
 
 std::vector<double> LatencyBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5,    5,     10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10};
 }
 
 Registry& Registry::Default() {
@@ -161,7 +162,8 @@ std::string Registry::Render() const {
       out += name + "_count" + labels + " " + std::to_string(h->Count()) + "\n";
     }
   }
-  for (const auto& collect : collectors_) collect(out);
+  for (const auto& collect : collectors_)
+    collect(out);
   return out;
 }
 

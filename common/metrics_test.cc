@@ -12,7 +12,8 @@ TEST(Metrics, CounterGaugeRender) {
   auto& c = r.GetCounter("skiff_requests_total", "Requests.", {{"verb", "get"}, {"kind", "Pod"}});
   c.Inc();
   c.Inc(2);
-  EXPECT_EQ(&c, &r.GetCounter("skiff_requests_total", "Requests.", {{"verb", "get"}, {"kind", "Pod"}}));
+  EXPECT_EQ(&c,
+            &r.GetCounter("skiff_requests_total", "Requests.", {{"verb", "get"}, {"kind", "Pod"}}));
   r.GetGauge("skiff_watchers", "Watchers.").Set(4);
   std::string text = r.Render();
   EXPECT_NE(text.find("# TYPE skiff_requests_total counter\n"), std::string::npos);
@@ -38,8 +39,14 @@ TEST(Metrics, HistogramIsCumulative) {
 TEST(Metrics, ConcurrentIncrementsAreNotLost) {
   Registry r;
   auto& c = r.GetCounter("n", "N.");
-  std::thread a([&] { for (int i = 0; i < 100000; ++i) c.Inc(); });
-  std::thread b([&] { for (int i = 0; i < 100000; ++i) c.Inc(); });
+  std::thread a([&] {
+    for (int i = 0; i < 100000; ++i)
+      c.Inc();
+  });
+  std::thread b([&] {
+    for (int i = 0; i < 100000; ++i)
+      c.Inc();
+  });
   a.join();
   b.join();
   EXPECT_EQ(c.Value(), 200000u);
