@@ -51,6 +51,9 @@ class Object {
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
   // Replaces the value of an existing key (keeping its position) or appends.
   Value& Set(std::string_view key, Value value);
+  // Appends without looking for an existing key: the caller guarantees the key
+  // is absent (used by the parser after its own duplicate check).
+  void AppendUnique(std::string key, Value value);
   // Returns the member, inserting null at the end when absent.
   Value& operator[](std::string_view key);
   // Returns true when a member was removed.
@@ -77,19 +80,19 @@ std::string_view TypeName(Type type);
 class Value {
  public:
   Value() : v_(nullptr) {}
-  Value(std::nullptr_t) : v_(nullptr) {}          // NOLINT: implicit by design
-  Value(bool b) : v_(b) {}                        // NOLINT
-  Value(int v) : v_(static_cast<int64_t>(v)) {}   // NOLINT
-  Value(int64_t v) : v_(v) {}                     // NOLINT
+  Value(std::nullptr_t) : v_(nullptr) {}              // NOLINT: implicit by design
+  Value(bool b) : v_(b) {}                            // NOLINT
+  Value(int v) : v_(static_cast<int64_t>(v)) {}       // NOLINT
+  Value(int64_t v) : v_(v) {}                         // NOLINT
   Value(uint32_t v) : v_(static_cast<int64_t>(v)) {}  // NOLINT
   // Values above INT64_MAX become doubles (JSON has one number type).
-  Value(uint64_t v);  // NOLINT
-  Value(double v) : v_(v) {}                      // NOLINT
-  Value(const char* s) : v_(std::string(s)) {}    // NOLINT
-  Value(std::string s) : v_(std::move(s)) {}      // NOLINT
+  Value(uint64_t v);                                 // NOLINT
+  Value(double v) : v_(v) {}                         // NOLINT
+  Value(const char* s) : v_(std::string(s)) {}       // NOLINT
+  Value(std::string s) : v_(std::move(s)) {}         // NOLINT
   Value(std::string_view s) : v_(std::string(s)) {}  // NOLINT
-  Value(Array a) : v_(std::move(a)) {}            // NOLINT
-  Value(Object o) : v_(std::move(o)) {}           // NOLINT
+  Value(Array a) : v_(std::move(a)) {}               // NOLINT
+  Value(Object o) : v_(std::move(o)) {}              // NOLINT
 
   Type type() const { return static_cast<Type>(v_.index()); }
   bool is_null() const { return type() == Type::kNull; }

@@ -9,7 +9,8 @@ namespace skiff::json {
 Object::Object() = default;
 Object::Object(std::initializer_list<Member> members) {
   members_.reserve(members.size());
-  for (const Member& m : members) Set(m.key, m.value);
+  for (const Member& m : members)
+    Set(m.key, m.value);
 }
 Object::Object(const Object&) = default;
 Object::Object(Object&&) noexcept = default;
@@ -40,6 +41,10 @@ Value& Object::Set(std::string_view key, Value value) {
   return members_.back().value;
 }
 
+void Object::AppendUnique(std::string key, Value value) {
+  members_.push_back(Member{std::move(key), std::move(value)});
+}
+
 Value& Object::operator[](std::string_view key) {
   if (Value* existing = Find(key)) return *existing;
   members_.push_back(Member{std::string(key), Value()});
@@ -56,12 +61,24 @@ bool Object::Erase(std::string_view key) {
   return false;
 }
 
-size_t Object::size() const { return members_.size(); }
-bool Object::empty() const { return members_.empty(); }
-Object::iterator Object::begin() { return members_.begin(); }
-Object::iterator Object::end() { return members_.end(); }
-Object::const_iterator Object::begin() const { return members_.begin(); }
-Object::const_iterator Object::end() const { return members_.end(); }
+size_t Object::size() const {
+  return members_.size();
+}
+bool Object::empty() const {
+  return members_.empty();
+}
+Object::iterator Object::begin() {
+  return members_.begin();
+}
+Object::iterator Object::end() {
+  return members_.end();
+}
+Object::const_iterator Object::begin() const {
+  return members_.begin();
+}
+Object::const_iterator Object::end() const {
+  return members_.end();
+}
 
 bool operator==(const Object& a, const Object& b) {
   if (a.size() != b.size()) return false;
@@ -109,7 +126,9 @@ const Value* Value::Find(std::string_view key) const {
   return is_object() ? as_object().Find(key) : nullptr;
 }
 
-Value* Value::Find(std::string_view key) { return is_object() ? as_object().Find(key) : nullptr; }
+Value* Value::Find(std::string_view key) {
+  return is_object() ? as_object().Find(key) : nullptr;
+}
 
 bool operator==(const Value& a, const Value& b) {
   if (a.is_number() && b.is_number()) {
