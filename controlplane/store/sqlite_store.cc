@@ -76,8 +76,8 @@ void FilterRange(const std::vector<KeyValue>& sorted, int64_t limit, bool count_
 bool CompareHolds(const Compare& c, const std::optional<Entry>& e) {
   int cmp = 0;
   if (c.target == Compare::Target::kValue) {
-    std::string_view v = e ? std::string_view(e->kv.value) : std::string_view();
-    cmp = v.compare(c.value);
+    if (!e) return false;  // as etcd: a value compare on a missing key fails
+    cmp = std::string_view(e->kv.value).compare(c.value);
   } else {
     int64_t actual = 0;
     if (e) {

@@ -84,8 +84,9 @@ struct OpResult {
 };
 
 // If every comparison holds, `success` runs, else `failure`; atomically.
-// A missing key compares with version/create_revision/mod_revision 0 and an
-// empty value. A Txn that changes nothing does not create a revision.
+// A missing key compares with version/create_revision/mod_revision 0; a
+// value compare on a missing key always fails (as in etcd). A Txn that changes nothing does not
+// create a revision.
 struct TxnRequest {
   std::vector<Compare> compare;
   std::vector<Op> success;
