@@ -1,0 +1,119 @@
+// Zone: an immutable, query-ready snapshot of every authoritative record.
+//
+// Records are stored as prebuilt answer-section bytes per (name, type) whose
+// owner names are compression pointers to the question (offset 12), so that
+// answering is a hash lookup plus memcpy: no allocation, no encoding. SRV
+// RRsets also carry their additional-section A/AAAA records, whose owners
+// point at the SRV targets inside the (never rotated) SRV answer bytes.
+//
+// Thread-safety: a built Zone is never modified; any number of threads may
+// read it concurrently. ZoneBuilder is single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dns/wire.h"
+
+namespace skiff::dns {
+
+// One authority: the cluster zone or a reverse zone.
+struct ApexSpec {
+  std::string name;           // lower wire name
+  bool authoritative = true;  // false: answer hits only, forward everything else
+  std::string mname, rname;   // SOA names (lower wire), authoritative apexes only
+  uint32_t serial = 1;
+  uint32_t ttl = 5;           // TTL of the SOA record when asked for
+  uint32_t negative_ttl = 5;  // SOA minimum and TTL in negative answers (RFC 2308)
+};
+
+class Zone {
+ public:
+  struct RRSet {
+    uint16_t type = 0;
+    uint16_t count = 0;                   // answer RRs
+    uint16_t add_count = 0;               // additional RRs (SRV targets' addresses)
+    bool rotate = false;                  // A/AAAA sets rotate between responses
+    uint32_t data_off = 0, data_len = 0;  // answer bytes in blob()
+    uint32_t ends_off = 0;  // rr_ends()[ends_off + i]: end of RR i, relative to data_off
+    uint32_t add_off = 0, add_len = 0, add_ends_off = 0;
+  };
+  struct Node {
+    uint32_t name_off = 0;  // lower wire name in blob()
+    uint16_t name_len = 0;
+    uint16_t rrset_count = 0;  // 0 for an empty non-terminal
+    uint32_t rrset_begin = 0;  // index into rrsets()
+  };
+  struct Apex {
+    std::string name;  // lower wire name
+    bool authoritative = true;
+    std::string soa_tail;  // SOA RR after its owner name, negative TTL (authority use)
+  };
+
+  // Exact-name lookup of a lower wire name; nullptr when absent.
+  const Node* Find(const uint8_t* lower, size_t len, uint64_t hash) const;
+  // The deepest apex containing the name (label-aligned), or -1. `label_starts`
+  // is a 256-bit bitmap of label start offsets (Query::label_starts).
+  int FindApex(const uint8_t* lower, size_t len, const uint64_t* label_starts) const;
+  int FindApex(const Query& q) const { return FindApex(q.lower, q.qname_len, q.label_starts); }
+  // Same for a lower wire name given alone (computes the bitmap).
+  int FindApexOf(const uint8_t* lower, size_t len) const;
+  const RRSet* FindRRSet(const Node& n, uint16_t type) const;
+
+  const std::vector<Apex>& apexes() const { return apexes_; }
+  const uint8_t* blob() const { return reinterpret_cast<const uint8_t*>(blob_.data()); }
+  const std::vector<RRSet>& rrsets() const { return rrsets_; }
+  const uint32_t* rr_ends() const { return rr_ends_.data(); }
+  size_t node_count() const { return nodes_.size(); }
+  size_t record_count() const { return record_count_; }
+
+ private:
+  friend class ZoneBuilder;
+  std::string blob_;
+  std::vector<Node> nodes_;
+  std::vector<uint64_t> node_hash_;
+  std::vector<uint32_t> slots_;  // node index + 1; 0 = empty; size is a power of two
+  uint64_t mask_ = 0;
+  std::vector<RRSet> rrsets_;
+  std::vector<uint32_t> rr_ends_;
+  std::vector<Apex> apexes_;
+  size_t record_count_ = 0;
+};
+
+class ZoneBuilder {
+ public:
+  void AddApex(const ApexSpec& apex);
+  // Adds one record; rdata is uncompressed wire RDATA. Duplicate (name, type,
+  // rdata) records are merged. Names outside every apex are ignored and
+  // counted (returns false). The TTL of an RRset is the last one given.
+  // Type 0 only makes the name exist (NODATA for every type).
+  bool Add(std::string_view owner, uint16_t type, uint32_t ttl, std::string_view rdata);
+  std::unique_ptr<const Zone> Build();
+
+ private:
+  struct Set {
+    uint32_t ttl = 0;
+    std::vector<std::string> rdatas;
+    std::unordered_map<std::string, size_t> seen;
+  };
+  struct NameData {
+    std::map<uint16_t, Set> sets;
+  };
+  int ApexOf(std::string_view name) const;
+  void WriteRRSet(Zone& z, std::string_view owner, uint16_t type, const Set& s);
+
+  std::vector<ApexSpec> apexes_;
+  std::unordered_map<std::string, NameData> names_;
+};
+
+// RDATA encoders (uncompressed wire form).
+std::string SrvRdata(uint16_t priority, uint16_t weight, uint16_t port, std::string_view target);
+std::string SoaRdata(const ApexSpec& a);
+std::string TxtRdata(std::string_view text);  // one character-string, <= 255 bytes
+
+}  // namespace skiff::dns
