@@ -256,14 +256,18 @@ SKIFF_STATIC_ASSERT(sizeof(struct skiff_stats) == 32, "stats size");
 struct skiff_svc_info {
   char name[SKIFF_NAME_LEN];           /* "namespace/name", NUL-terminated */
   char port_name[SKIFF_PORT_NAME_LEN]; /* Service port name, may be empty  */
-  __u32 cluster_set;                   /* set used by ClusterIP frontends  */
-  __u32 external_set;                  /* set used by external frontends   */
+  __u32 sets[4];                       /* SKIFF_SET_* -> set_id, 0 = none  */
   __u32 affinity_timeout_s;
   __u16 port; /* service port, host order */
   __u8 proto;
   __u8 flags; /* SKIFF_SVC_* of the cluster frontends */
 };
-SKIFF_STATIC_ASSERT(sizeof(struct skiff_svc_info) == 176, "svc info size");
+#define SKIFF_SET_CLUSTER4 0
+#define SKIFF_SET_CLUSTER6 1
+#define SKIFF_SET_EXTERNAL4 2
+#define SKIFF_SET_EXTERNAL6 3
+SKIFF_STATIC_ASSERT(sizeof(struct skiff_svc_info) == 184, "svc info size");
+SKIFF_STATIC_ASSERT(SKIFF_OFFSETOF(struct skiff_svc_info, sets) == 160, "svc info sets");
 
 /* ---- Global configuration (ARRAY, one entry, key 0) --------------------- */
 struct skiff_config {
