@@ -1,0 +1,136 @@
+#include "api/client/config.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace skiff::api {
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string Base64Encode(std::string_view data) {
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i + 1 == data.size()) {
+    uint32_t v = uint8_t(data[i]) << 16;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == data.size()) {
+    uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=' || c == '\n' || c == '\r' || c == ' ') continue;
+    const char* p = std::strchr(kAlphabet, c);
+    if (!p || !c) return InvalidArgument("invalid base64 character");
+    acc = (acc << 6) | static_cast<uint32_t>(p - kAlphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+Result<ClientConfig> LoadClientConfig(const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  auto bad = [&](std::string_view why) {
+    return InvalidArgument("client config " + path + ": " + std::string(why));
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    return bad(std::string("not valid YAML: ") + e.what());
+  }
+  if (!root.IsMap()) return bad("want a map with server, certificate-authority-data, token");
+  ClientConfig cfg;
+  try {
+    if (!root["server"]) return bad("missing field \"server\"");
+    cfg.server = root["server"].as<std::string>();
+    if (cfg.server.starts_with("https://")) cfg.server = cfg.server.substr(8);
+    if (root["token"]) cfg.token = root["token"].as<std::string>();
+    if (root["certificate-authority-data"]) {
+      auto pem = Base64Decode(root["certificate-authority-data"].as<std::string>());
+      if (!pem.ok()) return bad("certificate-authority-data: not base64");
+      cfg.ca_pem = *pem;
+    } else if (root["certificate-authority"]) {
+      auto pem = ReadFile(root["certificate-authority"].as<std::string>());
+      if (!pem.ok()) return bad("certificate-authority: " + pem.status().message());
+      cfg.ca_pem = *pem;
+    }
+  } catch (const YAML::Exception& e) {
+    return bad(std::string("bad field: ") + e.what());
+  }
+  if (cfg.server.empty()) return bad("field \"server\" is empty");
+  return cfg;
+}
+
+Status SaveClientConfig(const ClientConfig& config, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return Internal("cannot write " + tmp);
+    out << "# Skiff client configuration\n";
+    out << "server: " << config.server << "\n";
+    if (!config.ca_pem.empty()) {
+      out << "certificate-authority-data: " << Base64Encode(config.ca_pem) << "\n";
+    }
+    if (!config.token.empty()) out << "token: " << config.token << "\n";
+    if (!out.flush()) return Internal("cannot write " + tmp);
+  }
+  chmod(tmp.c_str(), 0600);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Internal("rename " + tmp + ": " + ec.message());
+  return Status::Ok();
+}
+
+std::shared_ptr<grpc::Channel> Dial(const ClientConfig& config) {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = config.ca_pem;
+  auto creds = grpc::SslCredentials(ssl);
+  if (!config.token.empty()) {
+    creds = grpc::CompositeChannelCredentials(creds, grpc::AccessTokenCredentials(config.token));
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(512 * 1024 * 1024);
+  return grpc::CreateCustomChannel(config.server, creds, args);
+}
+
+}  // namespace skiff::api
