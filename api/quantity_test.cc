@@ -64,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(
         CanonicalCase{"9223372036854775807", "9223372036854775807"},
         CanonicalCase{"10E", "9223372036854775807"}, CanonicalCase{"1e100", "9223372036854775807"},
         CanonicalCase{"-1e100", "-9223372036854775807"}, CanonicalCase{"1e-100", "1e-9"},
-        CanonicalCase{"1e-100m", "1n"}));
+        CanonicalCase{"0.0000000000001m", "1n"}));
 
 struct ErrorCase {
   const char* in;
