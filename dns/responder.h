@@ -45,11 +45,11 @@ class Responder {
   explicit Responder(ResponderConfig cfg);
 
   // Answers `req` (len bytes, one DNS message). `out` must hold
-  // kMaxTcpMessage bytes. `tcp` selects the size limit (65535 vs the UDP
-  // payload from EDNS, at least 512). `synced` false makes every name under
-  // an authoritative apex SERVFAIL. `rotation` picks the first RR of
-  // rotating A/AAAA sets. `q` receives the parsed query (for metrics and
-  // forwarding). Malformed input yields FORMERR/NOTIMP replies or kDrop.
+  // kMaxTcpMessage bytes for TCP, config().max_udp_size for UDP. `tcp` selects the size limit
+  // (65535 vs the UDP payload from EDNS, at least 512). `synced` false makes every name under an
+  // authoritative apex SERVFAIL. `rotation` picks the first RR of rotating A/AAAA sets. `q`
+  // receives the parsed query (for metrics and forwarding). Malformed input yields FORMERR/NOTIMP
+  // replies or kDrop.
   Outcome Handle(const uint8_t* req, size_t len, bool tcp, const Zone& zone, bool synced,
                  uint32_t rotation, Query* q, uint8_t* out) const;
 
@@ -57,11 +57,14 @@ class Responder {
   // query, extended rcode bits from `rc`); returns bytes written (11).
   size_t WriteOpt(const Query& q, uint16_t rc, uint8_t* p) const;
 
+  // Largest UDP reply for `q`: 512 without EDNS, else the client's payload
+  // size clamped to [512, max_udp_size].
+  size_t UdpLimit(const Query& q) const;
+
   const ResponderConfig& config() const { return cfg_; }
 
  private:
   struct Writer;
-  size_t UdpLimit(const Query& q) const;
   bool AnswerPod(const Query& q, Writer& w) const;
 
   ResponderConfig cfg_;
