@@ -21,6 +21,7 @@ enum class SessionAffinity { kNone, kClientIP };
 struct IntOrString {
   int32_t number = 0;
   std::string name;  // non-empty when named
+  bool operator==(const IntOrString&) const = default;
 };
 
 struct ServicePort {
@@ -29,6 +30,7 @@ struct ServicePort {
   int32_t port = 0;       // 1..65535
   int32_t node_port = 0;  // 0 = none (ClusterIP) or 1..65535
   IntOrString target_port;
+  bool operator==(const ServicePort&) const = default;
 };
 
 struct Service {
@@ -45,6 +47,7 @@ struct Service {
   TrafficPolicy internal_traffic_policy = TrafficPolicy::kCluster;
 
   std::string Key() const { return ns + "/" + name; }
+  bool operator==(const Service&) const = default;
 };
 
 struct Endpoint {
@@ -58,12 +61,14 @@ struct Endpoint {
   std::string zone;
   // Skiff extension: relative Maglev weight, 0 = no new flows. Default 1.
   uint16_t weight = 1;
+  bool operator==(const Endpoint&) const = default;
 };
 
 struct EndpointPort {
   std::string name;  // matches ServicePort.name
   Protocol protocol = Protocol::kTCP;
   int32_t port = 0;
+  bool operator==(const EndpointPort&) const = default;
 };
 
 enum class AddressType { kIPv4, kIPv6, kFQDN };
@@ -78,6 +83,7 @@ struct EndpointSlice {
 
   std::string Key() const { return ns + "/" + name; }
   std::string ServiceKey() const { return ns + "/" + service_name; }
+  bool operator==(const EndpointSlice&) const = default;
 };
 
 // Facts about the node the proxy runs on.
