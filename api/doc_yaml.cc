@@ -98,6 +98,8 @@ void AppendDoubleQuoted(std::string_view s, std::string* out) {
 // Multi-line text that a literal block (|) can carry exactly.
 bool UseLiteralBlock(std::string_view s) {
   if (s.find('\n') == std::string_view::npos) return false;
+  // Blocks with no content lines lose their line breaks under clip chomping.
+  if (s.find_first_not_of('\n') == std::string_view::npos) return false;
   return std::none_of(s.begin(), s.end(), [](char c) {
     unsigned char u = static_cast<unsigned char>(c);
     return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
@@ -120,13 +122,11 @@ void AppendLiteralBlock(std::string_view s, int indent, std::string* out) {
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }
-  // Leading spaces on a line would be read as indentation: state it explicitly.
-  bool indicator = std::any_of(lines.begin(), lines.end(), [](std::string_view l) {
-    return !l.empty() && (l[0] == ' ' || l[0] == '\t');
-  });
-  // A block whose content is only empty lines needs the indicator too.
-  indicator |=
-      std::all_of(lines.begin(), lines.end(), [](std::string_view l) { return l.empty(); });
+  // Indentation is detected from the first non-empty line: state it explicitly when that
+  // line starts with white space, or when there is no non-empty line at all.
+  auto first =
+      std::find_if(lines.begin(), lines.end(), [](std::string_view l) { return !l.empty(); });
+  bool indicator = first == lines.end() || (*first)[0] == ' ' || (*first)[0] == '\t';
   out->append(" |");
   if (indicator) out->append("2");
   out->append(chomp);

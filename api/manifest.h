@@ -17,6 +17,8 @@
 // All functions are thread-safe (no shared mutable state).
 #pragma once
 
+#include <google/protobuf/message.h>  // ManifestObject owns messages
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,10 +26,6 @@
 
 #include "api/kinds.h"
 #include "common/status.h"
-
-namespace google::protobuf {
-class Message;
-}  // namespace google::protobuf
 
 namespace skiff::api {
 

@@ -29,7 +29,8 @@ std::string Base64Encode(std::string_view data) {
   size_t i = 0;
   for (; i + 2 < data.size(); i += 3) {
     uint32_t v = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+    for (int s = 18; s >= 0; s -= 6)
+      out += kAlphabet[(v >> s) & 63];
   }
   if (i + 1 == data.size()) {
     uint32_t v = uint8_t(data[i]) << 16;

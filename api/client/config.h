@@ -22,9 +22,9 @@ class Channel;
 namespace skiff::api {
 
 struct ClientConfig {
-  std::string server;   // host:port
-  std::string ca_pem;   // CA certificate (PEM); empty: system roots
-  std::string token;    // bearer token; empty: none
+  std::string server;  // host:port
+  std::string ca_pem;  // CA certificate (PEM); empty: system roots
+  std::string token;   // bearer token; empty: none
 };
 
 // Reads FILE. INVALID_ARGUMENT names the file and the missing/bad field;

@@ -27,9 +27,13 @@ std::string InformerBase::KeyOf(const Message& object) {
 InformerBase::InformerBase(ApiClient& client, const KindInfo& kind, InformerOptions options)
     : client_(client), kind_(kind), options_(std::move(options)) {}
 
-InformerBase::~InformerBase() { Stop(); }
+InformerBase::~InformerBase() {
+  Stop();
+}
 
-void InformerBase::AddHandlers(EventHandlers handlers) { handlers_.push_back(std::move(handlers)); }
+void InformerBase::AddHandlers(EventHandlers handlers) {
+  handlers_.push_back(std::move(handlers));
+}
 
 void InformerBase::AddIndex(const std::string& name, IndexFunc func) {
   index_funcs_[name] = std::move(func);
@@ -238,7 +242,8 @@ void InformerBase::Upsert(ObjectPtr object) {
   std::string key = KeyOf(*object);
   Erase(key);
   for (const auto& [name, func] : index_funcs_) {
-    for (const auto& value : func(*object)) indexes_[name][value].insert(key);
+    for (const auto& value : func(*object))
+      indexes_[name][value].insert(key);
   }
   cache_[key] = std::move(object);
 }
@@ -270,7 +275,8 @@ std::vector<ObjectPtr> InformerBase::ListAll() const {
   std::shared_lock lock(cache_mu_);
   std::vector<ObjectPtr> out;
   out.reserve(cache_.size());
-  for (const auto& [k, v] : cache_) out.push_back(v);
+  for (const auto& [k, v] : cache_)
+    out.push_back(v);
   return out;
 }
 

@@ -140,7 +140,8 @@ class Informer : public InformerBase {
   static std::vector<std::shared_ptr<const T>> Cast(const std::vector<ObjectPtr>& in) {
     std::vector<std::shared_ptr<const T>> out;
     out.reserve(in.size());
-    for (const auto& p : in) out.push_back(std::static_pointer_cast<const T>(p));
+    for (const auto& p : in)
+      out.push_back(std::static_pointer_cast<const T>(p));
     return out;
   }
 };
