@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -79,7 +81,26 @@ void DropIncompatiblePins(skiff_lb* skel, const LoadOptions& o) {
   }
 }
 
+// libbpf's own messages go to the proxy log at debug level (its warnings
+// include expected probes such as "Parent Qdisc doesn't exists").
+int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+  char buf[1024];
+  vsnprintf(buf, sizeof(buf), fmt, args);
+  std::string msg(buf);
+  while (!msg.empty() && msg.back() == '\n')
+    msg.pop_back();
+  if (level == LIBBPF_WARN)
+    log::Get("libbpf")->debug("{}", msg);
+  else
+    log::Get("libbpf")->trace("{}", msg);
+  return 0;
+}
+
 }  // namespace
+
+void RouteLibbpfLogs() {
+  libbpf_set_print(LibbpfPrint);
+}
 
 LoadedLb::~LoadedLb() {
   if (skel_) skiff_lb__destroy(skel_);
@@ -99,6 +120,7 @@ Result<std::unique_ptr<LoadedLb>> Load(const LoadOptions& o) {
   if (o.snat_port_min == 0 || o.snat_port_max < o.snat_port_min)
     return InvalidArgument("SNAT port range " + std::to_string(o.snat_port_min) + "-" +
                            std::to_string(o.snat_port_max) + " is empty");
+  RouteLibbpfLogs();
   SKIFF_RETURN_IF_ERROR(EnsureBpfFs(o.pin_root));
 
   std::unique_ptr<LoadedLb> lb(new LoadedLb());

@@ -58,6 +58,9 @@ Result<std::unique_ptr<LoadedLb>> Load(const LoadOptions& options);
 // Updates the SNAT addresses in the config map (zero address = no SNAT).
 Status SetSnatAddresses(const LbMaps& maps, const IpAddr* v4, const IpAddr* v6);
 
+// Sends libbpf's messages to the "libbpf" logger (debug/trace levels).
+void RouteLibbpfLogs();
+
 // Removes every pin under `root` (maps and links) and the directory.
 Status Unpin(const std::string& root);
 

@@ -443,6 +443,7 @@ http::Response Proxy::Healthz() {
 }
 
 Status Proxy::Cleanup(const std::string& pin_root) {
+  ebpf::RouteLibbpfLogs();
   auto devs = ebpf::ListDevices();
   if (devs.ok()) {
     for (const auto& d : *devs) {
