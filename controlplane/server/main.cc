@@ -1,0 +1,82 @@
+// skiff-server: the control plane (API server, store, controllers).
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "controlplane/server/server.h"
+
+int main(int argc, char** argv) {
+  skiff::server::ServerOptions opts;
+  std::string log_level = "info";
+  std::string port_range = opts.ranges.node_port_range;
+  int64_t mask_v4 = opts.ranges.node_cidr_mask_v4, mask_v6 = opts.ranges.node_cidr_mask_v6;
+  skiff::FlagSet flags(
+      "skiff-server [flags]",
+      "Runs the Skiff control plane: the API server (gRPC over TLS with bearer\n"
+      "tokens), its store, and the in-process controllers. On first start it\n"
+      "creates a CA, a server certificate, an admin token and DATA_DIR/admin.conf\n"
+      "for netctl and the node daemons (--config).");
+  flags.String("data-dir", &opts.data_dir, "Directory for the database, certificates and tokens.");
+  flags.String("store", &opts.store,
+               "sqlite:DIR (embedded, the default: sqlite:DATA_DIR) or "
+               "etcd://host:port[,host:port...].");
+  flags.String("listen", &opts.listen, "API address (host:port).");
+  flags.String("metrics-listen", &opts.metrics_listen,
+               "HTTP address for /metrics, /healthz, /readyz; empty disables.");
+  flags.List("tls-san", &opts.tls_sans, "Extra IPs/DNS names for the server certificate.");
+  flags.List("service-cluster-ip-range", &opts.ranges.service_cidrs,
+             "Service ClusterIP ranges, one per IP family (IPv4,IPv6 for dual stack).");
+  flags.List("cluster-cidr", &opts.ranges.cluster_cidrs,
+             "Pod address ranges from which nodes get their podCIDRs, one per family.");
+  flags.String("service-node-port-range", &port_range, "NodePort range LOW-HIGH.");
+  flags.Int("node-cidr-mask-size-ipv4", &mask_v4, "Prefix length of each node's IPv4 podCIDR.");
+  flags.Int("node-cidr-mask-size-ipv6", &mask_v6, "Prefix length of each node's IPv6 podCIDR.");
+  flags.Duration("compaction-interval", &opts.compaction_interval,
+                 "How often to compact store history; 0 disables.");
+  flags.String("log-level", &log_level, "trace, debug, info, warn, error.");
+  auto args = flags.Parse(argc, argv);
+  if (!args.ok()) {
+    std::fprintf(stderr, "skiff-server: %s\n", args.status().message().c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    std::fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (!args->empty()) {
+    std::fprintf(stderr, "skiff-server: unexpected argument \"%s\"\n", (*args)[0].c_str());
+    return 2;
+  }
+  if (!skiff::log::SetLevel(log_level)) {
+    std::fprintf(stderr, "skiff-server: --log-level=%s: unknown level\n", log_level.c_str());
+    return 2;
+  }
+  opts.ranges.node_port_range = port_range;
+  opts.ranges.node_cidr_mask_v4 = static_cast<int>(mask_v4);
+  opts.ranges.node_cidr_mask_v6 = static_cast<int>(mask_v6);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = skiff::server::Server::Start(opts);
+  if (!server.ok()) {
+    std::fprintf(stderr, "skiff-server: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    skiff::log::Get("server")->info("signal {}: shutting down", sig);
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  waiter.detach();
+  return 0;
+}

@@ -1,0 +1,192 @@
+#include "controlplane/server/server.h"
+
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "api/client/config.h"
+#include "common/http_server.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "controlplane/apiserver/grpc_service.h"
+#include "controlplane/apiserver/local_client.h"
+#include "controlplane/apiserver/registry.h"
+#include "controlplane/auth/pki.h"
+#include "controlplane/auth/tokens.h"
+#include "controlplane/controllers/garbage_collector.h"
+#include "controlplane/controllers/namespace_controller.h"
+#include "controlplane/store/store.h"
+
+namespace skiff::server {
+
+struct Server::Impl {
+  ServerOptions options;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::TokenAuthenticator> authenticator;
+  std::unique_ptr<apiserver::Registry> registry;
+  std::unique_ptr<apiserver::ApiService> service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<http::Server> metrics;
+  std::unique_ptr<apiserver::LocalClient> local_client;
+  std::vector<std::unique_ptr<controllers::Controller>> controllers;
+  std::string admin_config;
+  int port = 0;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread compactor;
+
+  void CompactLoop() {
+    // Like the Kubernetes API server: every interval, compact to the revision
+    // seen one interval earlier, so watchers have a full interval to catch up.
+    int64_t previous = 0;
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, options.compaction_interval, [&] { return stopping; })) {
+      lock.unlock();
+      auto current = store->CurrentRevision();
+      if (current.ok()) {
+        auto compacted = store->CompactedRevision();
+        if (previous > 0 && compacted.ok() && previous > *compacted) {
+          Status s = store->Compact(previous);
+          if (!s.ok())
+            log::Get("server")->warn("compaction to {} failed: {}", previous, s.ToString());
+        }
+        previous = *current;
+      }
+      lock.lock();
+    }
+  }
+};
+
+namespace {
+
+Status PrepareDataDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Internal("create data dir " + dir + ": " + ec.message());
+  chmod(dir.c_str(), 0700);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  SKIFF_RETURN_IF_ERROR(PrepareDataDir(options.data_dir));
+  std::string store_spec = options.store.empty() ? "sqlite:" + options.data_dir : options.store;
+  auto store = store::OpenStore(store_spec);
+  if (!store.ok()) return store.status().WithContext("--store " + store_spec);
+  impl->store = std::move(*store);
+  auto rev = impl->store->CurrentRevision();
+  if (!rev.ok()) return rev.status().WithContext("store " + store_spec + " is not reachable");
+
+  std::string admin_token;
+  auto authn =
+      auth::TokenAuthenticator::LoadOrCreate(options.data_dir + "/tokens.csv", &admin_token);
+  if (!authn.ok()) return authn.status();
+  impl->authenticator = std::move(*authn);
+  auto pki = auth::LoadOrCreatePki(options.data_dir, options.tls_sans);
+  if (!pki.ok()) return pki.status();
+
+  auto plugins = apiserver::DefaultAdmissionPlugins(*impl->store, options.ranges);
+  if (!plugins.ok()) return plugins.status();
+  impl->registry = std::make_unique<apiserver::Registry>(*impl->store, std::move(*plugins));
+  SKIFF_RETURN_IF_ERROR(impl->registry->EnsureSystemNamespaces());
+  impl->service = std::make_unique<apiserver::ApiService>(
+      *impl->registry, *impl->authenticator, store_spec.starts_with("etcd") ? "etcd" : "sqlite");
+
+  auto hp = net::ParseHostPort(options.listen);
+  if (!hp.ok()) return hp.status().WithContext("--listen");
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({pki->server_key_pem, pki->server_cert_pem});
+  grpc::ServerBuilder builder;
+  std::string addr = hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host;
+  builder.AddListeningPort((addr.empty() ? "0.0.0.0" : addr) + ":" + std::to_string(hp->port),
+                           grpc::SslServerCredentials(ssl), &impl->port);
+  builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  builder.RegisterService(impl->service.get());
+  impl->grpc_server = builder.BuildAndStart();
+  if (!impl->grpc_server || impl->port == 0) {
+    return Unavailable("cannot listen on " + options.listen + " (--listen): address in use?");
+  }
+
+  // admin.conf points at the address clients can dial.
+  std::string host = hp->host.empty() || hp->host == "0.0.0.0" ? "127.0.0.1" : hp->host;
+  if (host == "::") host = "::1";
+  api::ClientConfig admin;
+  admin.server = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                 std::to_string(impl->port);
+  admin.ca_pem = pki->ca_cert_pem;
+  admin.token = admin_token;
+  impl->admin_config = options.data_dir + "/admin.conf";
+  SKIFF_RETURN_IF_ERROR(api::SaveClientConfig(admin, impl->admin_config));
+
+  if (!options.metrics_listen.empty()) {
+    auto metrics =
+        http::Server::Start(options.metrics_listen, {{"/metrics", http::MetricsHandler()},
+                                                     {"/healthz", http::OkHandler()},
+                                                     {"/readyz", http::OkHandler()}});
+    if (!metrics.ok()) return metrics.status().WithContext("--metrics-listen");
+    impl->metrics = std::move(*metrics);
+  }
+
+  impl->local_client = std::make_unique<apiserver::LocalClient>(*impl->registry);
+  if (options.run_controllers) {
+    impl->controllers.push_back(
+        std::make_unique<controllers::GarbageCollector>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::NamespaceController>(*impl->local_client));
+    for (auto& c : impl->controllers)
+      c->Start();
+  }
+  if (options.compaction_interval.count() > 0) {
+    Impl* raw = impl.get();
+    impl->compactor = std::thread([raw] { raw->CompactLoop(); });
+  }
+  log::Get("server")->info("serving API on {} (store {}), admin config {}", admin.server,
+                           store_spec, impl->admin_config);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  Shutdown();
+}
+
+void Server::Shutdown() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+    impl_->cv.notify_all();
+  }
+  if (impl_->compactor.joinable()) impl_->compactor.join();
+  for (auto& c : impl_->controllers)
+    c->Stop();
+  impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  impl_->metrics.reset();
+}
+
+void Server::Wait() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->stopping; });
+}
+
+uint16_t Server::port() const {
+  return static_cast<uint16_t>(impl_->port);
+}
+uint16_t Server::metrics_port() const {
+  return impl_->metrics ? impl_->metrics->port() : 0;
+}
+const std::string& Server::admin_config_path() const {
+  return impl_->admin_config;
+}
+
+}  // namespace skiff::server

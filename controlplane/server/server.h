@@ -1,0 +1,50 @@
+// Server: skiff-server's parts wired together — store, registry with its
+// admission plugins, the TLS gRPC API, the metrics endpoint, the in-process
+// controllers and periodic compaction. main.cc parses flags into
+// ServerOptions; tests start a Server in-process.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "controlplane/apiserver/admission.h"
+
+namespace skiff::server {
+
+struct ServerOptions {
+  std::string data_dir = "/var/lib/skiff";
+  std::string store;  // "" = sqlite:<data_dir>
+  std::string listen = "127.0.0.1:6443";
+  std::string metrics_listen = "127.0.0.1:6444";  // "" disables
+  std::vector<std::string> tls_sans;
+  apiserver::NetworkRanges ranges;
+  std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
+  bool run_controllers = true;
+};
+
+class Server {
+ public:
+  // Starts everything; returns once the API is serving. On first start
+  // writes data_dir/admin.conf (server address, CA, admin token).
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  ~Server();  // Shutdown()
+
+  void Shutdown();
+  // Blocks until Shutdown() is called from another thread.
+  void Wait();
+
+  uint16_t port() const;
+  uint16_t metrics_port() const;
+  const std::string& admin_config_path() const;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace skiff::server

@@ -1,0 +1,20 @@
+// netctl's commands. Each takes the arguments after its name, parses its own
+// flags (plus the global ones) and returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/netctl/context.h"
+
+namespace skiff::netctl {
+
+using Args = std::vector<std::string>;
+
+int RunApply(Context& ctx, const Args& args);
+int RunGet(Context& ctx, const Args& args);
+int RunDescribe(Context& ctx, const Args& args);
+int RunDelete(Context& ctx, const Args& args);
+int RunVersion(Context& ctx, const Args& args);
+
+}  // namespace skiff::netctl
