@@ -119,6 +119,54 @@ CommandResult RunIn(const std::string& netns_path, const std::vector<std::string
   return result;
 }
 
+int SpawnIn(const std::string& netns_path, const std::vector<std::string>& argv,
+            const std::vector<std::string>& env, const std::string& log_path) {
+  int ns_fd = -1;
+  if (!netns_path.empty()) {
+    ns_fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns_fd < 0) return -1;
+  }
+  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::vector<std::string> args = argv, envs = env;
+  std::vector<char*> cargv, cenv;
+  for (auto& a : args)
+    cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  for (auto& e : envs)
+    cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
+    setsid();
+    dup2(null_fd, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execve(cargv[0], cargv.data(), cenv.data());
+    _exit(127);
+  }
+  if (ns_fd >= 0) close(ns_fd);
+  if (log_fd >= 0) close(log_fd);
+  if (null_fd >= 0) close(null_fd);
+  return pid;
+}
+
+void StopProcess(int pid, std::chrono::milliseconds grace) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
 CommandResult Sh(const std::string& netns_path, const std::string& cmd) {
   return RunIn(netns_path, {"/bin/sh", "-c", cmd},
                {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, "");

@@ -52,6 +52,14 @@ CommandResult RunIn(const std::string& netns_path, const std::vector<std::string
                     const std::vector<std::string>& env, const std::string& stdin_data,
                     std::chrono::seconds timeout = std::chrono::seconds(60), int cpu = -1);
 
+// Starts `argv` in the background inside `netns_path` ("" for the current
+// namespace), stdout/stderr appended to `log_path`, in its own session.
+// Returns the pid or -1.
+int SpawnIn(const std::string& netns_path, const std::vector<std::string>& argv,
+            const std::vector<std::string>& env, const std::string& log_path);
+// SIGTERM, then SIGKILL after `grace`; reaps the process.
+void StopProcess(int pid, std::chrono::milliseconds grace = std::chrono::seconds(10));
+
 // `sh -c cmd` in the namespace (for inspection with ip/nft/tc).
 CommandResult Sh(const std::string& netns_path, const std::string& cmd);
 
