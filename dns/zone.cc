@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <unordered_set>
 
 namespace skiff::dns {
 namespace {
@@ -22,21 +23,6 @@ void AppendRRBody(std::string& s, uint16_t type, uint32_t ttl, std::string_view 
   Append16(s, static_cast<uint16_t>(rdata.size()));
   s.append(rdata);
 }
-bool IsSuffixAt(std::string_view name, std::string_view apex, size_t* at) {
-  if (apex.size() > name.size()) return false;
-  size_t start = name.size() - apex.size();
-  if (name.compare(start, apex.size(), apex) != 0) return false;
-  // The suffix must begin on a label boundary.
-  for (size_t off = 0; off <= start; off += static_cast<uint8_t>(name[off]) + 1) {
-    if (off == start) {
-      *at = start;
-      return true;
-    }
-    if (name[off] == 0) break;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string SrvRdata(uint16_t priority, uint16_t weight, uint16_t port, std::string_view target) {
@@ -113,50 +99,69 @@ const Zone::RRSet* Zone::FindRRSet(const Node& n, uint16_t type) const {
 
 void ZoneBuilder::AddApex(const ApexSpec& apex) {
   apexes_.push_back(apex);
-  names_.try_emplace(apex.name);
-  if (apex.authoritative) {
-    Add(apex.name, type::kSOA, apex.ttl, SoaRdata(apex));
-  }
+  Add(apex.name, 0, 0, {});
+  if (apex.authoritative) Add(apex.name, type::kSOA, apex.ttl, SoaRdata(apex));
+}
+
+size_t ZoneBuilder::ArenaHash::operator()(uint64_t k) const {
+  return HashName(reinterpret_cast<const uint8_t*>(arena->data()) + (k >> 16), k & 0xFFFF);
+}
+
+bool ZoneBuilder::ArenaEq::operator()(uint64_t x, uint64_t y) const {
+  return (x & 0xFFFF) == (y & 0xFFFF) &&
+         std::memcmp(arena->data() + (x >> 16), arena->data() + (y >> 16), x & 0xFFFF) == 0;
 }
 
 int ZoneBuilder::ApexOf(std::string_view name) const {
-  int best = -1;
-  size_t best_len = 0, at = 0;
-  for (size_t i = 0; i < apexes_.size(); ++i) {
-    const std::string& a = apexes_[i].name;
-    if (a.size() >= best_len && IsSuffixAt(name, a, &at)) {
-      best = static_cast<int>(i);
-      best_len = a.size();
+  // Walk suffixes from the longest: the first one that is an apex is the
+  // deepest apex containing the name.
+  for (size_t off = 0; off < name.size(); off += static_cast<uint8_t>(name[off]) + 1) {
+    std::string_view suffix = name.substr(off);
+    for (size_t i = 0; i < apexes_.size(); ++i) {
+      if (apexes_[i].name.size() == suffix.size() && apexes_[i].name == suffix) {
+        return static_cast<int>(i);
+      }
     }
+    if (name[off] == 0) break;
   }
-  return best;
+  return -1;
 }
 
-bool ZoneBuilder::Add(std::string_view owner, uint16_t type, uint32_t ttl, std::string_view rdata) {
+bool ZoneBuilder::Add(std::string_view owner, uint16_t type, uint32_t ttl,
+                      std::string_view rdata) {
+  if (owner.empty() || owner.size() > kMaxNameLen || rdata.size() > 65535) return false;
   int apex = ApexOf(owner);
-  if (apex < 0 || rdata.size() > 65535) return false;
+  if (apex < 0) return false;
+  const uint32_t name_off = static_cast<uint32_t>(arena_.size());
+  arena_.append(owner);
   // Empty non-terminals: every ancestor up to the apex exists (NODATA, not
-  // NXDOMAIN, for e.g. "<ns>.svc.<zone>").
+  // NXDOMAIN, for e.g. "<ns>.svc.<zone>"). They share the owner's bytes.
+  // An ancestor seen before has all of its own ancestors recorded already,
+  // so the walk stops there: one lookup per record in the common case.
   const size_t apex_len = apexes_[apex].name.size();
-  for (size_t off = 0; owner.size() - off > apex_len; off += static_cast<uint8_t>(owner[off]) + 1) {
-    names_.try_emplace(std::string(owner.substr(off)));
+  for (size_t off = static_cast<uint8_t>(owner[0]) + 1;
+       off < owner.size() && owner.size() - off >= apex_len;
+       off += static_cast<uint8_t>(owner[off]) + 1) {
+    if (!ents_.insert(uint64_t{name_off + off} << 16 | (owner.size() - off)).second) break;
+    recs_.push_back({static_cast<uint32_t>(name_off + off), static_cast<uint16_t>(owner.size() - off),
+                     0, 0, 0, 0});
+    if (owner.size() - off == apex_len) break;
   }
-  if (type == 0) {  // the name exists without records
-    names_.try_emplace(std::string(owner));
-    return true;
-  }
-  Set& s = names_[std::string(owner)].sets[type];
-  s.ttl = ttl;
-  auto [it, inserted] = s.seen.try_emplace(std::string(rdata), s.rdatas.size());
-  if (inserted) s.rdatas.emplace_back(rdata);
+  const uint32_t rdata_off = static_cast<uint32_t>(arena_.size());
+  arena_.append(rdata);
+  recs_.push_back({name_off, static_cast<uint16_t>(owner.size()), type, ttl, rdata_off,
+                   static_cast<uint16_t>(rdata.size())});
   return true;
 }
 
-void ZoneBuilder::WriteRRSet(Zone& z, std::string_view owner, uint16_t type, const Set& s) {
+void ZoneBuilder::WriteRRSet(Zone& z, std::string_view owner, const Group& g,
+                             const std::vector<uint32_t>& group_recs,
+                             const std::vector<uint32_t>& node_groups,
+                             const std::vector<Group>& groups) {
   Zone::RRSet r;
-  r.type = type;
-  r.count = static_cast<uint16_t>(std::min<size_t>(s.rdatas.size(), 65535));
-  r.rotate = (type == type::kA || type == type::kAAAA) && r.count > 1;
+  r.type = g.type;
+  r.count = static_cast<uint16_t>(std::min<uint32_t>(g.count, 65535));
+  r.rotate = (g.type == type::kA || g.type == type::kAAAA) && r.count > 1;
   r.data_off = static_cast<uint32_t>(z.blob_.size());
   r.ends_off = static_cast<uint32_t>(z.rr_ends_.size());
   // Answer offsets are absolute in the response: header + question precede.
@@ -165,29 +170,31 @@ void ZoneBuilder::WriteRRSet(Zone& z, std::string_view owner, uint16_t type, con
   for (size_t i = 0; i < r.count; ++i) {
     z.blob_.push_back(static_cast<char>(0xC0));
     z.blob_.push_back(static_cast<char>(kHeaderSize));
-    if (type == type::kSRV) {
+    if (g.type == type::kSRV) {
       target_offsets.push_back(
           static_cast<uint32_t>(answer_base + z.blob_.size() - r.data_off + 10 + 6));
     }
-    AppendRRBody(z.blob_, type, s.ttl, s.rdatas[i]);
+    AppendRRBody(z.blob_, g.type, g.ttl, Rdata(recs_[group_recs[g.begin + i]]));
     z.rr_ends_.push_back(static_cast<uint32_t>(z.blob_.size() - r.data_off));
   }
   r.data_len = static_cast<uint32_t>(z.blob_.size() - r.data_off);
   r.add_off = static_cast<uint32_t>(z.blob_.size());
   r.add_ends_off = static_cast<uint32_t>(z.rr_ends_.size());
-  if (type == type::kSRV) {
+  if (g.type == type::kSRV) {
     // Glue: addresses of in-zone targets, owner compressed to the SRV target.
     for (size_t i = 0; i < r.count && r.add_count < 65535; ++i) {
-      std::string target = s.rdatas[i].substr(6);
-      auto it = names_.find(target);
-      if (it == names_.end() || target_offsets[i] > 0x3FFF) continue;
-      for (uint16_t t : {type::kA, type::kAAAA}) {
-        auto st = it->second.sets.find(t);
-        if (st == it->second.sets.end()) continue;
-        for (const std::string& rd : st->second.rdatas) {
+      std::string_view target = Rdata(recs_[group_recs[g.begin + i]]).substr(6);
+      const Zone::Node* t = z.Find(reinterpret_cast<const uint8_t*>(target.data()), target.size(),
+                                   HashName(reinterpret_cast<const uint8_t*>(target.data()), target.size()));
+      if (t == nullptr || target_offsets[i] > 0x3FFF) continue;
+      const uint32_t node = static_cast<uint32_t>(t - z.nodes_.data());
+      for (uint32_t k = node_groups[node]; k < node_groups[node + 1]; ++k) {
+        const Group& ag = groups[k];
+        if (ag.type != type::kA && ag.type != type::kAAAA) continue;
+        for (uint32_t j = 0; j < ag.count; ++j) {
           z.blob_.push_back(static_cast<char>(0xC0 | target_offsets[i] >> 8));
           z.blob_.push_back(static_cast<char>(target_offsets[i] & 0xFF));
-          AppendRRBody(z.blob_, t, st->second.ttl, rd);
+          AppendRRBody(z.blob_, ag.type, ag.ttl, Rdata(recs_[group_recs[ag.begin + j]]));
           z.rr_ends_.push_back(static_cast<uint32_t>(z.blob_.size() - r.add_off));
           ++r.add_count;
         }
@@ -208,38 +215,107 @@ std::unique_ptr<const Zone> ZoneBuilder::Build() {
     if (a.authoritative) AppendRRBody(ap.soa_tail, type::kSOA, a.negative_ttl, SoaRdata(a));
     z->apexes_.push_back(std::move(ap));
   }
-  // Deterministic layout: sorted names.
-  std::vector<const std::pair<const std::string, NameData>*> sorted;
-  sorted.reserve(names_.size());
-  for (const auto& kv : names_)
-    sorted.push_back(&kv);
-  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  const size_t n = recs_.size();
 
-  z->nodes_.reserve(sorted.size());
-  z->node_hash_.reserve(sorted.size());
-  for (const auto* kv : sorted) {
-    Zone::Node n;
-    n.name_off = static_cast<uint32_t>(z->blob_.size());
-    n.name_len = static_cast<uint16_t>(kv->first.size());
-    z->blob_.append(kv->first);
-    n.rrset_begin = static_cast<uint32_t>(z->rrsets_.size());
-    for (const auto& [t, set] : kv->second.sets) {
-      if (set.rdatas.empty()) continue;
-      WriteRRSet(*z, kv->first, t, set);
-    }
-    n.rrset_count = static_cast<uint16_t>(z->rrsets_.size() - n.rrset_begin);
-    z->nodes_.push_back(n);
-    z->node_hash_.push_back(
-        HashName(reinterpret_cast<const uint8_t*>(kv->first.data()), kv->first.size()));
-  }
-  size_t cap = std::bit_ceil(std::max<size_t>(16, z->nodes_.size() * 2));
+  // 1. Distinct names: an open-addressing table that becomes the zone's.
+  size_t cap = std::bit_ceil(std::max<size_t>(16, n * 2));
   z->slots_.assign(cap, 0);
   z->mask_ = cap - 1;
-  for (size_t i = 0; i < z->nodes_.size(); ++i) {
-    uint64_t j = z->node_hash_[i] & z->mask_;
-    while (z->slots_[j] != 0)
-      j = (j + 1) & z->mask_;
-    z->slots_[j] = static_cast<uint32_t>(i + 1);
+  std::vector<uint32_t> rec_node(n);
+  std::string names;  // node names, in node order (copied into the blob below)
+  std::vector<uint32_t> name_offs;
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view name = Name(recs_[i]);
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(name.data());
+    uint64_t h = HashName(p, name.size());
+    uint64_t j = h & z->mask_;
+    for (;; j = (j + 1) & z->mask_) {
+      uint32_t s = z->slots_[j];
+      if (s == 0) {
+        z->slots_[j] = static_cast<uint32_t>(z->nodes_.size() + 1);
+        Zone::Node node;
+        node.name_len = static_cast<uint16_t>(name.size());
+        name_offs.push_back(static_cast<uint32_t>(names.size()));
+        names.append(name);
+        z->nodes_.push_back(node);
+        z->node_hash_.push_back(h);
+        rec_node[i] = static_cast<uint32_t>(z->nodes_.size() - 1);
+        break;
+      }
+      const Zone::Node& nd = z->nodes_[s - 1];
+      if (z->node_hash_[s - 1] == h && nd.name_len == name.size() &&
+          std::memcmp(names.data() + name_offs[s - 1], p, name.size()) == 0) {
+        rec_node[i] = s - 1;
+        break;
+      }
+    }
+  }
+  const size_t nodes = z->nodes_.size();
+  z->blob_.reserve(names.size() + arena_.size() * 2 + n * 16);
+  z->blob_.append(names);
+  for (size_t i = 0; i < nodes; ++i) z->nodes_[i].name_off = name_offs[i];
+
+  // 2. Records grouped by node (counting sort keeps insertion order), then
+  // by type, deduplicated.
+  std::vector<uint32_t> start(nodes + 1, 0);
+  for (size_t i = 0; i < n; ++i) ++start[rec_node[i] + 1];
+  for (size_t i = 0; i < nodes; ++i) start[i + 1] += start[i];
+  std::vector<uint32_t> order(n), fill(start.begin(), start.end() - 1);
+  for (size_t i = 0; i < n; ++i) order[fill[rec_node[i]]++] = static_cast<uint32_t>(i);
+
+  std::vector<Group> groups;
+  std::vector<uint32_t> group_recs;
+  std::vector<uint32_t> node_groups(nodes + 1, 0);
+  group_recs.reserve(n);
+  std::vector<uint32_t> of_type;
+  for (size_t nd = 0; nd < nodes; ++nd) {
+    node_groups[nd] = static_cast<uint32_t>(groups.size());
+    const uint32_t* b = order.data() + start[nd];
+    const uint32_t* e = order.data() + start[nd + 1];
+    std::vector<uint16_t> types;
+    for (const uint32_t* it = b; it != e; ++it) {
+      uint16_t t = recs_[*it].type;
+      if (t != 0 && std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+    }
+    std::sort(types.begin(), types.end());
+    for (uint16_t t : types) {
+      Group g{t, 0, static_cast<uint32_t>(group_recs.size()), 0};
+      of_type.clear();
+      for (const uint32_t* it = b; it != e; ++it) {
+        if (recs_[*it].type == t) of_type.push_back(*it);
+      }
+      if (of_type.size() <= 16) {
+        for (uint32_t r : of_type) {
+          bool dup = false;
+          for (uint32_t k = g.begin; k < group_recs.size() && !dup; ++k) {
+            dup = Rdata(recs_[group_recs[k]]) == Rdata(recs_[r]);
+          }
+          if (!dup) group_recs.push_back(r);
+          g.ttl = recs_[r].ttl;
+        }
+      } else {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(of_type.size() * 2);
+        for (uint32_t r : of_type) {
+          if (seen.insert(Rdata(recs_[r])).second) group_recs.push_back(r);
+          g.ttl = recs_[r].ttl;
+        }
+      }
+      g.count = static_cast<uint32_t>(group_recs.size()) - g.begin;
+      groups.push_back(g);
+    }
+  }
+  node_groups[nodes] = static_cast<uint32_t>(groups.size());
+
+  // 3. Prebuilt answer bytes per RRset.
+  for (size_t nd = 0; nd < nodes; ++nd) {
+    Zone::Node& node = z->nodes_[nd];
+    node.rrset_begin = static_cast<uint32_t>(z->rrsets_.size());
+    std::string owner(z->blob_.data() + node.name_off, node.name_len);
+    for (uint32_t k = node_groups[nd]; k < node_groups[nd + 1]; ++k) {
+      WriteRRSet(*z, owner, groups[k], group_recs, node_groups, groups);
+    }
+    node.rrset_count = static_cast<uint16_t>(z->rrsets_.size() - node.rrset_begin);
   }
   return z;
 }

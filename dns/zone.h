@@ -11,11 +11,10 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "dns/wire.h"
@@ -87,28 +86,56 @@ class Zone {
 
 class ZoneBuilder {
  public:
+  ZoneBuilder() = default;
+  ZoneBuilder(const ZoneBuilder&) = delete;  // ents_ refers to arena_
+  ZoneBuilder& operator=(const ZoneBuilder&) = delete;
+
   void AddApex(const ApexSpec& apex);
   // Adds one record; rdata is uncompressed wire RDATA. Duplicate (name, type,
-  // rdata) records are merged. Names outside every apex are ignored and
-  // counted (returns false). The TTL of an RRset is the last one given.
+  // rdata) records are merged. Names outside every apex are ignored
+  // (returns false). The TTL of an RRset is the last one given.
   // Type 0 only makes the name exist (NODATA for every type).
   bool Add(std::string_view owner, uint16_t type, uint32_t ttl, std::string_view rdata);
+  // Builds the snapshot in O(records): a flat arena, no per-name containers,
+  // so a 10,000-Service zone rebuilds in milliseconds.
   std::unique_ptr<const Zone> Build();
 
  private:
-  struct Set {
-    uint32_t ttl = 0;
-    std::vector<std::string> rdatas;
-    std::unordered_map<std::string, size_t> seen;
+  struct Rec {
+    uint32_t name_off;
+    uint16_t name_len;
+    uint16_t type;
+    uint32_t ttl;
+    uint32_t rdata_off;
+    uint16_t rdata_len;
   };
-  struct NameData {
-    std::map<uint16_t, Set> sets;
+  struct Group {  // the records of one (name, type), deduplicated
+    uint16_t type;
+    uint32_t ttl;
+    uint32_t begin, count;  // into group_recs
   };
   int ApexOf(std::string_view name) const;
-  void WriteRRSet(Zone& z, std::string_view owner, uint16_t type, const Set& s);
+  std::string_view Name(const Rec& r) const { return {arena_.data() + r.name_off, r.name_len}; }
+  std::string_view Rdata(const Rec& r) const { return {arena_.data() + r.rdata_off, r.rdata_len}; }
+  void WriteRRSet(Zone& z, std::string_view owner, const Group& g,
+                  const std::vector<uint32_t>& group_recs, const std::vector<uint32_t>& node_groups,
+                  const std::vector<Group>& groups);
+
+  // Names by (arena offset << 16 | length), hashed and compared in place.
+  struct ArenaHash {
+    const std::string* arena;
+    size_t operator()(uint64_t k) const;
+  };
+  struct ArenaEq {
+    const std::string* arena;
+    bool operator()(uint64_t x, uint64_t y) const;
+  };
 
   std::vector<ApexSpec> apexes_;
-  std::unordered_map<std::string, NameData> names_;
+  std::string arena_;
+  std::vector<Rec> recs_;
+  // Ancestors already recorded as names (empty non-terminals).
+  std::unordered_set<uint64_t, ArenaHash, ArenaEq> ents_{64, ArenaHash{&arena_}, ArenaEq{&arena_}};
 };
 
 // RDATA encoders (uncompressed wire form).
