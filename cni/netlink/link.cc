@@ -239,6 +239,19 @@ Request SetLinkUpRequest(int index, std::string_view name) {
   return req;
 }
 
+Request SetNoIpv6LinkLocalRequest(int index, std::string_view name) {
+  Request req(RTM_NEWLINK, 0, "disable IPv6 link-local on " + std::string(name));
+  auto* ifi = req.Header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  size_t spec = req.BeginNest(IFLA_AF_SPEC);
+  size_t inet6 = req.BeginNest(AF_INET6);
+  req.PutU8(IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+  req.EndNest(inet6);
+  req.EndNest(spec);
+  return req;
+}
+
 Request SetHairpinRequest(int index, std::string_view name, bool on) {
   Request req(RTM_SETLINK, 0,
               std::string("set hairpin ") + (on ? "on" : "off") + " on " + std::string(name));

@@ -72,6 +72,10 @@ Status DeleteLinkByIndex(Socket& s, int index);
 
 // Request builders (for batching with other requests).
 Request SetLinkUpRequest(int index, std::string_view name);
+// Stops the kernel from giving the link an IPv6 link-local address (and from
+// running DAD, router solicitation and MLD for it) when it comes up; used for
+// IPv4-only attachments. Must precede bringing the link up.
+Request SetNoIpv6LinkLocalRequest(int index, std::string_view name);
 // Bridge port hairpin ("reflective relay") on/off.
 Request SetHairpinRequest(int index, std::string_view name, bool on);
 

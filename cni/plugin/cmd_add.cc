@@ -240,6 +240,11 @@ Expected<std::string> CmdAdd(const Env& env, const NetConf& conf, std::string_vi
   veth.peer_netns_fd = ns->fd();
   veth.mtu = conf.mtu;
   veth.master = bridge_mode ? bridge.index : 0;
+  // IPv4-only attachments skip IPv6 link-locals on both ends: the host end is
+  // created down and brought up after that setting (saves addrconf, DAD, RS
+  // and MLD work per pod).
+  const bool v4_only = !plan.v6;
+  veth.up = !v4_only;
   Status created = nl::CreateVeth(host, veth);
   if (!created.ok()) {
     if (created.code() == StatusCode::kAlreadyExists) {
@@ -257,6 +262,7 @@ Expected<std::string> CmdAdd(const Env& env, const NetConf& conf, std::string_vi
   // Pod side in one batch: link up, addresses, routes (in dependency order),
   // neighbours.
   std::vector<nl::Request> pod_batch;
+  if (v4_only) pod_batch.push_back(nl::SetNoIpv6LinkLocalRequest(pod_link->index, env.ifname));
   pod_batch.push_back(nl::SetLinkUpRequest(pod_link->index, env.ifname));
   for (const IpPrefix& a : plan.pod_addrs) {
     pod_batch.push_back(nl::AddAddrRequest(pod_link->index, env.ifname, a, /*nodad=*/true));
@@ -275,6 +281,10 @@ Expected<std::string> CmdAdd(const Env& env, const NetConf& conf, std::string_vi
 
   // Host side: routes and static neighbours towards the pod, or bridge port settings.
   std::vector<nl::Request> host_batch;
+  if (v4_only) {
+    host_batch.push_back(nl::SetNoIpv6LinkLocalRequest(host_link->index, host_name));
+    host_batch.push_back(nl::SetLinkUpRequest(host_link->index, host_name));
+  }
   for (const IpAddr& ip : plan.host_routes) {
     nl::RouteSpec r;
     r.dst = IpPrefix{ip, ip.bit_len()};
