@@ -44,6 +44,7 @@ struct Options {
   int64_t watchers = 100;
   int64_t watch_events = 300;
   int64_t watch_rate = 100;  // updates per second
+  std::string attach;         // admin.conf of a running server: measure it once
 };
 
 struct RoundResult {
@@ -90,6 +91,11 @@ void Kill(pid_t pid) {
 // One backend's server (and etcd) for one round.
 class Cluster {
  public:
+  // Attaches to a running server (for profiling it).
+  explicit Cluster(const std::string& admin_conf) : admin_conf_(admin_conf) {
+    auto c = skiff::api::ConnectFromFile(admin_conf_);
+    if (c.ok() && (*c)->Version().ok()) client_ = std::move(*c);
+  }
   Cluster(const Options& o, const std::string& backend) {
     char tmpl[] = "/tmp/skiff-api-bench-XXXXXX";
     dir_ = mkdtemp(tmpl);
@@ -105,14 +111,16 @@ class Cluster {
           dir_ + "/etcd.log");
       store = "etcd://127.0.0.1:" + std::to_string(cport);
     }
+    // The server waits for etcd itself (it retries its store at start).
     uint16_t port = skiff::net::FreeLoopbackPort();
+    admin_conf_ = dir_ + "/admin.conf";
     server_ = Spawn({"taskset", "-c", "1", o.server_bin, "--data-dir", dir_, "--store", store,
                      "--listen", "127.0.0.1:" + std::to_string(port), "--metrics-listen", "",
                      "--compaction-interval", "0", "--log-level", "warn"},
                     dir_ + "/server.log");
     for (int i = 0; i < 300 && !client_; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      auto c = skiff::api::ConnectFromFile(dir_ + "/admin.conf");
+      auto c = skiff::api::ConnectFromFile(admin_conf_);
       if (c.ok() && (*c)->Version().ok()) client_ = std::move(*c);
     }
   }
@@ -120,11 +128,11 @@ class Cluster {
     client_.reset();
     Kill(server_);
     Kill(etcd_);
-    fs::remove_all(dir_);
+    if (!dir_.empty()) fs::remove_all(dir_);
   }
   bool ready() const { return client_ != nullptr; }
   std::unique_ptr<skiff::api::ApiClient> NewClient() {
-    auto c = skiff::api::ConnectFromFile(dir_ + "/admin.conf");
+    auto c = skiff::api::ConnectFromFile(admin_conf_);
     return c.ok() ? std::move(*c) : nullptr;
   }
   skiff::api::ApiClient& client() { return *client_; }
@@ -132,6 +140,7 @@ class Cluster {
 
  private:
   std::string dir_;
+  std::string admin_conf_;
   pid_t etcd_ = -1, server_ = -1;
   std::unique_ptr<skiff::api::ApiClient> client_;
 };
@@ -260,6 +269,7 @@ int main(int argc, char** argv) {
   flags.Int("watchers", &o.watchers, "Concurrent watchers.");
   flags.Int("watch-events", &o.watch_events, "Updates delivered to every watcher.");
   flags.Int("watch-rate", &o.watch_rate, "Updates per second during the watch test.");
+  flags.String("attach", &o.attach, "admin.conf of a running server: measure it once, no peers.");
   auto args = flags.Parse(argc, argv);
   if (!args.ok() || flags.help_requested()) {
     std::fputs(args.ok() ? flags.Help().c_str() : args.status().message().c_str(), stderr);
@@ -271,6 +281,16 @@ int main(int argc, char** argv) {
   sched_setaffinity(0, sizeof set, &set);
   signal(SIGPIPE, SIG_IGN);
 
+  if (!o.attach.empty()) {
+    Cluster cluster(o.attach);
+    if (!cluster.ready()) return 1;
+    RoundResult r;
+    MeasureCreates(cluster, o, &r);
+    MeasureWatch(cluster, o, &r);
+    std::printf("creates/s %.0f p50 %.2f ms p99 %.2f ms | watch p50 %.2f ms p99 %.2f ms\n",
+                r.creates_per_s, r.create_p50_ms, r.create_p99_ms, r.watch_p50_ms, r.watch_p99_ms);
+    return 0;
+  }
   std::map<std::string, std::vector<RoundResult>> results;
   for (int round = 0; round < o.rounds; ++round) {
     for (const char* backend : {"sqlite", "etcd"}) {

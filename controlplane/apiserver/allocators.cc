@@ -1,9 +1,9 @@
 #include "controlplane/apiserver/allocators.h"
 
-#include <random>
 #include <set>
 
 #include "api/kinds.h"
+#include "common/random.h"
 #include "skiff/api/core.pb.h"
 
 namespace skiff::apiserver {
@@ -26,10 +26,7 @@ std::string OwnerOf(const google::protobuf::Message& m) {
   return meta->namespace_().empty() ? meta->name() : meta->namespace_() + "/" + meta->name();
 }
 
-uint64_t RandomIndex(uint64_t n) {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  return n ? rng() % n : 0;
-}
+uint64_t RandomIndex(uint64_t n) { return RandomBelow(n); }
 
 void Reserve(store::TxnRequest* txn, const std::string& key, const std::string& owner) {
   txn->compare.push_back(

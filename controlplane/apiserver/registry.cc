@@ -5,11 +5,11 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
-#include <random>
 
 #include "api/defaults.h"
 #include "api/kinds.h"
 #include "api/validation.h"
+#include "common/random.h"
 #include "controlplane/apiserver/codec.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/meta.pb.h"
@@ -25,8 +25,7 @@ constexpr std::string_view kForegroundFinalizer = "foregroundDeletion";
 constexpr std::string_view kOrphanFinalizer = "orphan";
 
 std::string NewUid() {
-  static thread_local std::mt19937_64 rng(std::random_device{}());
-  uint64_t a = rng(), b = rng();
+  uint64_t a = RandomU64(), b = RandomU64();
   a = (a & ~0xf000ULL) | 0x4000ULL;                         // version 4
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
   char buf[40];
@@ -39,10 +38,8 @@ std::string NewUid() {
 
 std::string RandomSuffix() {
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  static thread_local std::mt19937 rng(std::random_device{}());
   std::string out;
-  for (int i = 0; i < 5; ++i)
-    out += kAlphabet[rng() % (sizeof kAlphabet - 1)];
+  for (int i = 0; i < 5; ++i) out += kAlphabet[RandomBelow(sizeof kAlphabet - 1)];
   return out;
 }
 

@@ -83,7 +83,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto store = store::OpenStore(store_spec);
   if (!store.ok()) return store.status().WithContext("--store " + store_spec);
   impl->store = std::move(*store);
+  // A remote store may still be starting (etcd next to us): retry a while.
   auto rev = impl->store->CurrentRevision();
+  for (int attempt = 0; !rev.ok() && attempt < options.store_connect_attempts; ++attempt) {
+    log::Get("server")->warn("store {} not reachable yet: {}", store_spec, rev.status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    rev = impl->store->CurrentRevision();
+  }
   if (!rev.ok()) return rev.status().WithContext("store " + store_spec + " is not reachable");
 
   std::string admin_token;
@@ -110,6 +116,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.AddListeningPort((addr.empty() ? "0.0.0.0" : addr) + ":" + std::to_string(hp->port),
                            grpc::SslServerCredentials(ssl), &impl->port);
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // Keep handler threads around instead of creating one per burst.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4);
   builder.RegisterService(impl->service.get());
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0) {

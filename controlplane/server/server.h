@@ -23,6 +23,8 @@ struct ServerOptions {
   apiserver::NetworkRanges ranges;
   std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
   bool run_controllers = true;
+  // Tries, 0.5 s apart, to reach the store at start before giving up.
+  int store_connect_attempts = 60;
 };
 
 class Server {

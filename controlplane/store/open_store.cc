@@ -8,11 +8,24 @@ namespace skiff::store {
 
 Result<std::unique_ptr<Store>> OpenStore(std::string_view spec) {
   if (spec.starts_with("sqlite:")) {
-    std::filesystem::path dir(spec.substr(7));
+    // sqlite:DIR[?sync=full|normal]
+    std::string_view rest = spec.substr(7);
+    SqliteStoreOptions options;
+    if (size_t q = rest.find('?'); q != std::string_view::npos) {
+      std::string_view query = rest.substr(q + 1);
+      rest = rest.substr(0, q);
+      if (query == "sync=normal") {
+        options.synchronous_full = false;
+      } else if (query != "sync=full") {
+        return InvalidArgument("store \"" + std::string(spec) +
+                               "\": unknown option \"" + std::string(query) +
+                               "\" (want sync=full or sync=normal)");
+      }
+    }
+    std::filesystem::path dir(rest);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Internal("create store directory " + dir.string() + ": " + ec.message());
-    SqliteStoreOptions options;
     options.path = (dir / "skiff.db").string();
     return OpenSqliteStore(options);
   }

@@ -1,5 +1,6 @@
 #include "controlplane/store/sqlite_store.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "controlplane/store/sqlite_db.h"
 #include "controlplane/store/watch_hub.h"
 
@@ -495,6 +497,15 @@ class SqliteStore : public Store {
   }
 
   void CommitBatch(const std::vector<PendingTxn*>& batch) {
+    static auto& commit_seconds = metrics::Registry::Default().GetHistogram(
+        "skiff_store_commit_duration_seconds",
+        "Time to evaluate and durably commit one group of store transactions.",
+        metrics::LatencyBuckets(), {{"store", "sqlite"}});
+    static auto& batch_size = metrics::Registry::Default().GetHistogram(
+        "skiff_store_commit_batch_txns", "Transactions per group commit.",
+        {1, 2, 4, 8, 16, 32, 64, 128, 256, 512}, {{"store", "sqlite"}});
+    auto started = std::chrono::steady_clock::now();
+    batch_size.Observe(static_cast<double>(batch.size()));
     Overlay overlay;
     std::vector<Mutation> mutations;
     std::vector<TxnResponse> responses;
@@ -536,6 +547,8 @@ class SqliteStore : public Store {
       events.push_back(std::move(e));
     }
     if (!events.empty()) hub_->Publish(std::move(events), rev);
+    commit_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     for (size_t i = 0; i < batch.size(); ++i) {
       // A txn that wrote nothing reports the revision current after the batch
       // position it ran at; that is the revision its reads observed.
