@@ -116,6 +116,15 @@ TEST_F(AllocatorTest, HostLocalFileFormat) {
   EXPECT_EQ((*r)->ifname, "eth1");
 }
 
+TEST_F(AllocatorTest, LastReservedShrinksCorrectly) {
+  Store store = Open();
+  ASSERT_TRUE(store.SetLastReserved(0, *ParseIp("fd00::1234:5678")).ok());
+  ASSERT_TRUE(store.SetLastReserved(0, *ParseIp("10.9.0.100")).ok());
+  ASSERT_TRUE(store.SetLastReserved(0, *ParseIp("10.9.0.99")).ok());
+  EXPECT_EQ(store.LastReserved(0)->ToString(), "10.9.0.99");
+  EXPECT_FALSE(store.LastReserved(1).has_value());
+}
+
 TEST_F(AllocatorTest, LockTimesOutWithTryAgain) {
   Store holder = Open();
   ASSERT_TRUE(holder.Lock().ok());

@@ -72,8 +72,12 @@ std::string FileName(const IpAddr& ip) {
 
 Expected<Store> Store::Open(std::string_view data_dir, std::string_view network) {
   std::string dir = std::string(data_dir) + "/" + std::string(network);
-  if (!MakeDirs(dir)) return IoError("cannot create IPAM directory " + dir);
+  // The directory exists on every ADD but the first: try it before mkdir -p.
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    if (!MakeDirs(dir)) return IoError("cannot create IPAM directory " + dir);
+    fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
   if (fd < 0) return IoError("cannot open IPAM directory " + dir);
   return Store(fd, std::move(dir));
 }
@@ -215,10 +219,18 @@ std::optional<IpAddr> Store::LastReserved(size_t range_set) const {
 
 Error Store::SetLastReserved(size_t range_set, const IpAddr& ip) {
   std::string name = "last_reserved_ip." + std::to_string(range_set);
-  int fd = openat(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Overwrite in place and truncate only when the file was longer: addresses
+  // of one range mostly have the same length, and truncation is the costly
+  // part of rewriting a file.
+  int fd = openat(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("write " + dir_ + "/" + name);
   std::string text = ip.ToString();
-  ssize_t n = write(fd, text.data(), text.size());
+  ssize_t n = pwrite(fd, text.data(), text.size(), 0);
+  struct stat st;
+  if (n == static_cast<ssize_t>(text.size()) && fstat(fd, &st) == 0 &&
+      st.st_size > static_cast<off_t>(text.size())) {
+    if (ftruncate(fd, static_cast<off_t>(text.size())) != 0) n = -1;
+  }
   int e = errno;
   close(fd);
   if (n != static_cast<ssize_t>(text.size())) {
