@@ -120,15 +120,8 @@ Status Forwarder::Start() {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return Internal("eventfd failed");
   enabled_ = true;
+  next_probe_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { Run(); });
-  if (cfg_.loop_detect) {
-    ForwardRequest probe;
-    probe.qname = probe_;
-    probe.qtype = 13;  // HINFO, like CoreDNS's loop plugin
-    probe.qclass = cls::kIN;
-    probe.reply = [](const uint8_t*, size_t, uint16_t) {};
-    Submit(std::move(probe));
-  }
   log::Get("dns")->info("forwarding upstreams={} timeout_ms={} tries={}", csv, cfg_.timeout.count(),
                         cfg_.tries);
   return Status::Ok();
@@ -218,12 +211,37 @@ void Forwarder::OnAnswer(void* arg, int status, int /*timeouts*/, unsigned char*
   a->self->Finish(a->key, status, abuf, alen > 0 ? static_cast<size_t>(alen) : 0);
 }
 
+void Forwarder::MaybeProbe(std::chrono::steady_clock::time_point now) {
+  if (!cfg_.loop_detect || probe_done_ || probe_pending_ || loop_detected() || now < next_probe_) {
+    return;
+  }
+  probe_pending_ = true;
+  ForwardRequest probe;
+  probe.qname = probe_;
+  probe.qtype = 13;  // HINFO, like CoreDNS's loop plugin
+  probe.qclass = cls::kIN;
+  probe.reply = [](const uint8_t*, size_t, uint16_t) {};
+  Dispatch(std::move(probe));
+}
+
 void Forwarder::Finish(const std::string& key, int status, const uint8_t* abuf, size_t alen) {
   auto it = pending_.find(key);
   if (it == pending_.end()) return;
   Pending p = std::move(it->second);
   pending_.erase(it);
   auto now = std::chrono::steady_clock::now();
+  if (p.qname == probe_) {
+    // Any answer means upstreams resolve without coming back to us. A
+    // failure may be a loop that has not shown yet (or an upstream that is
+    // not up): probe again later, backing off to once a minute.
+    probe_pending_ = false;
+    if (status == ARES_SUCCESS) {
+      probe_done_ = true;
+    } else {
+      next_probe_ = now + probe_backoff_;
+      probe_backoff_ = std::min(probe_backoff_ * 2, std::chrono::milliseconds(60000));
+    }
+  }
   std::shared_ptr<const UpstreamAnswer> answer;
   if (status == ARES_SUCCESS && abuf != nullptr) {
     auto parsed = ParseUpstream(abuf, alen, p.qname, p.qtype, cfg_.cache_policy, now);
@@ -264,6 +282,7 @@ void Forwarder::Run() {
     }
     for (ForwardRequest& r : batch)
       Dispatch(std::move(r));
+    MaybeProbe(std::chrono::steady_clock::now());
 
     ares_socket_t socks[ARES_GETSOCK_MAXNUM];
     int bits = ares_getsock(Channel(channel_), socks, ARES_GETSOCK_MAXNUM);
@@ -276,7 +295,7 @@ void Forwarder::Run() {
       if (ARES_GETSOCK_WRITABLE(bits, i)) ev |= POLLOUT;
       if (ev) pfds[n++] = {socks[i], ev, 0};
     }
-    timeval max_tv{1, 0}, tv{};
+    timeval max_tv{0, 200000}, tv{};  // also paces the loop probe
     timeval* t = ares_timeout(Channel(channel_), &max_tv, &tv);
     int ms = static_cast<int>(t->tv_sec * 1000 + t->tv_usec / 1000) + 1;
     int ready = poll(pfds, n, ms);

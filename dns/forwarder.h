@@ -5,8 +5,9 @@
 //   query; every waiter gets its own reply (ID, case, EDNS, size limit).
 // - Caching: answers go into the ResponseCache with their TTL (negative
 //   ones per RFC 2308); workers look there before submitting.
-// - Loop detection: at start a probe question with a random name is sent
-//   upstream. If it ever comes back to this server (IsProbe), upstreams
+// - Loop detection: a probe question with a random name is sent upstream at
+//   start, and again with backoff (0.5 s doubling to 60 s) until an upstream
+//   answers it. If it ever comes back to this server (IsProbe), upstreams
 //   forward to us: forwarding stops and every forwarded question answers
 //   SERVFAIL (metric skiff_dns_upstream_failures_total{reason="loop"}).
 //
@@ -97,6 +98,7 @@ class Forwarder {
   void Dispatch(ForwardRequest r);
   void Finish(const std::string& key, int status, const uint8_t* abuf, size_t alen);
   void Fail(ForwardRequest& r, uint8_t rc);
+  void MaybeProbe(std::chrono::steady_clock::time_point now);
   void Run();
 
   ForwardConfig cfg_;
@@ -109,6 +111,10 @@ class Forwarder {
   std::atomic<bool> stop_{false};
   std::atomic<bool> loop_detected_{false};
   std::string probe_;  // lower wire name of the loop probe
+  // Probe state, forwarder thread only.
+  bool probe_done_ = false, probe_pending_ = false;
+  std::chrono::steady_clock::time_point next_probe_;
+  std::chrono::milliseconds probe_backoff_{500};
 
   std::mutex mu_;
   std::vector<ForwardRequest> queue_;

@@ -23,6 +23,24 @@ void AppendRRBody(std::string& s, uint16_t type, uint32_t ttl, std::string_view 
   Append16(s, static_cast<uint16_t>(rdata.size()));
   s.append(rdata);
 }
+// Names are short (~40 bytes): compare in 8-byte words without a libc call.
+inline bool NameEquals(const char* a, const uint8_t* b, size_t n) {
+  while (n >= 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a, 8);
+    std::memcpy(&y, b, 8);
+    if (x != y) return false;
+    a += 8;
+    b += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    if (static_cast<uint8_t>(*a++) != *b++) return false;
+    --n;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string SrvRdata(uint16_t priority, uint16_t weight, uint16_t port, std::string_view target) {
@@ -53,14 +71,13 @@ std::string TxtRdata(std::string_view text) {
 
 const Zone::Node* Zone::Find(const uint8_t* lower, size_t len, uint64_t hash) const {
   if (slots_.empty()) return nullptr;
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
   for (uint64_t i = hash & mask_;; i = (i + 1) & mask_) {
-    uint32_t s = slots_[i];
-    if (s == 0) return nullptr;
-    const Node& n = nodes_[s - 1];
-    if (node_hash_[s - 1] == hash && n.name_len == len &&
-        std::memcmp(blob_.data() + n.name_off, lower, len) == 0) {
-      return &n;
-    }
+    const Slot s = slots_[i];
+    if (s.node == 0) return nullptr;
+    if (s.tag != tag) continue;
+    const Node& n = nodes_[s.node - 1];
+    if (n.name_len == len && NameEquals(blob_.data() + n.name_off, lower, len)) return &n;
   }
 }
 
@@ -127,8 +144,7 @@ int ZoneBuilder::ApexOf(std::string_view name) const {
   return -1;
 }
 
-bool ZoneBuilder::Add(std::string_view owner, uint16_t type, uint32_t ttl,
-                      std::string_view rdata) {
+bool ZoneBuilder::Add(std::string_view owner, uint16_t type, uint32_t ttl, std::string_view rdata) {
   if (owner.empty() || owner.size() > kMaxNameLen || rdata.size() > 65535) return false;
   int apex = ApexOf(owner);
   if (apex < 0) return false;
@@ -143,8 +159,8 @@ bool ZoneBuilder::Add(std::string_view owner, uint16_t type, uint32_t ttl,
        off < owner.size() && owner.size() - off >= apex_len;
        off += static_cast<uint8_t>(owner[off]) + 1) {
     if (!ents_.insert(uint64_t{name_off + off} << 16 | (owner.size() - off)).second) break;
-    recs_.push_back({static_cast<uint32_t>(name_off + off), static_cast<uint16_t>(owner.size() - off),
-                     0, 0, 0, 0});
+    recs_.push_back({static_cast<uint32_t>(name_off + off),
+                     static_cast<uint16_t>(owner.size() - off), 0, 0, 0, 0});
     if (owner.size() - off == apex_len) break;
   }
   const uint32_t rdata_off = static_cast<uint32_t>(arena_.size());
@@ -184,8 +200,9 @@ void ZoneBuilder::WriteRRSet(Zone& z, std::string_view owner, const Group& g,
     // Glue: addresses of in-zone targets, owner compressed to the SRV target.
     for (size_t i = 0; i < r.count && r.add_count < 65535; ++i) {
       std::string_view target = Rdata(recs_[group_recs[g.begin + i]]).substr(6);
-      const Zone::Node* t = z.Find(reinterpret_cast<const uint8_t*>(target.data()), target.size(),
-                                   HashName(reinterpret_cast<const uint8_t*>(target.data()), target.size()));
+      const Zone::Node* t =
+          z.Find(reinterpret_cast<const uint8_t*>(target.data()), target.size(),
+                 HashName(reinterpret_cast<const uint8_t*>(target.data()), target.size()));
       if (t == nullptr || target_offsets[i] > 0x3FFF) continue;
       const uint32_t node = static_cast<uint32_t>(t - z.nodes_.data());
       for (uint32_t k = node_groups[node]; k < node_groups[node + 1]; ++k) {
@@ -219,7 +236,7 @@ std::unique_ptr<const Zone> ZoneBuilder::Build() {
 
   // 1. Distinct names: an open-addressing table that becomes the zone's.
   size_t cap = std::bit_ceil(std::max<size_t>(16, n * 2));
-  z->slots_.assign(cap, 0);
+  z->slots_.assign(cap, Zone::Slot{});
   z->mask_ = cap - 1;
   std::vector<uint32_t> rec_node(n);
   std::string names;  // node names, in node order (copied into the blob below)
@@ -228,24 +245,24 @@ std::unique_ptr<const Zone> ZoneBuilder::Build() {
     std::string_view name = Name(recs_[i]);
     const uint8_t* p = reinterpret_cast<const uint8_t*>(name.data());
     uint64_t h = HashName(p, name.size());
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
     uint64_t j = h & z->mask_;
     for (;; j = (j + 1) & z->mask_) {
-      uint32_t s = z->slots_[j];
-      if (s == 0) {
-        z->slots_[j] = static_cast<uint32_t>(z->nodes_.size() + 1);
+      Zone::Slot& s = z->slots_[j];
+      if (s.node == 0) {
+        s = {static_cast<uint32_t>(z->nodes_.size() + 1), tag};
         Zone::Node node;
         node.name_len = static_cast<uint16_t>(name.size());
         name_offs.push_back(static_cast<uint32_t>(names.size()));
         names.append(name);
         z->nodes_.push_back(node);
-        z->node_hash_.push_back(h);
         rec_node[i] = static_cast<uint32_t>(z->nodes_.size() - 1);
         break;
       }
-      const Zone::Node& nd = z->nodes_[s - 1];
-      if (z->node_hash_[s - 1] == h && nd.name_len == name.size() &&
-          std::memcmp(names.data() + name_offs[s - 1], p, name.size()) == 0) {
-        rec_node[i] = s - 1;
+      const Zone::Node& nd = z->nodes_[s.node - 1];
+      if (s.tag == tag && nd.name_len == name.size() &&
+          std::memcmp(names.data() + name_offs[s.node - 1], p, name.size()) == 0) {
+        rec_node[i] = s.node - 1;
         break;
       }
     }
@@ -253,15 +270,19 @@ std::unique_ptr<const Zone> ZoneBuilder::Build() {
   const size_t nodes = z->nodes_.size();
   z->blob_.reserve(names.size() + arena_.size() * 2 + n * 16);
   z->blob_.append(names);
-  for (size_t i = 0; i < nodes; ++i) z->nodes_[i].name_off = name_offs[i];
+  for (size_t i = 0; i < nodes; ++i)
+    z->nodes_[i].name_off = name_offs[i];
 
   // 2. Records grouped by node (counting sort keeps insertion order), then
   // by type, deduplicated.
   std::vector<uint32_t> start(nodes + 1, 0);
-  for (size_t i = 0; i < n; ++i) ++start[rec_node[i] + 1];
-  for (size_t i = 0; i < nodes; ++i) start[i + 1] += start[i];
+  for (size_t i = 0; i < n; ++i)
+    ++start[rec_node[i] + 1];
+  for (size_t i = 0; i < nodes; ++i)
+    start[i + 1] += start[i];
   std::vector<uint32_t> order(n), fill(start.begin(), start.end() - 1);
-  for (size_t i = 0; i < n; ++i) order[fill[rec_node[i]]++] = static_cast<uint32_t>(i);
+  for (size_t i = 0; i < n; ++i)
+    order[fill[rec_node[i]]++] = static_cast<uint32_t>(i);
 
   std::vector<Group> groups;
   std::vector<uint32_t> group_recs;

@@ -75,8 +75,14 @@ class Zone {
   friend class ZoneBuilder;
   std::string blob_;
   std::vector<Node> nodes_;
-  std::vector<uint64_t> node_hash_;
-  std::vector<uint32_t> slots_;  // node index + 1; 0 = empty; size is a power of two
+  // Open addressing, linear probing; size is a power of two. A slot holds
+  // node index + 1 (0 = empty) and the hash's upper 32 bits, so probing
+  // rarely touches a node that does not match.
+  struct Slot {
+    uint32_t node = 0;
+    uint32_t tag = 0;
+  };
+  std::vector<Slot> slots_;
   uint64_t mask_ = 0;
   std::vector<RRSet> rrsets_;
   std::vector<uint32_t> rr_ends_;

@@ -56,7 +56,8 @@ int Handle(ClusterState& state, const std::string& queries, size_t iterations) {
   std::vector<std::vector<uint8_t>> qs;
   std::ifstream in(queries);
   std::string name, t;
-  while (in >> name >> t) qs.push_back(testing::MakeQuery(name, TypeCode(t)));
+  while (in >> name >> t)
+    qs.push_back(testing::MakeQuery(name, TypeCode(t)));
   if (qs.empty()) {
     std::fprintf(stderr, "no queries in %s\n", queries.c_str());
     return 1;
@@ -71,9 +72,10 @@ int Handle(ClusterState& state, const std::string& queries, size_t iterations) {
   uint64_t bytes = RunLoop(responder, *z, qs, iterations, out.data());
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   reader->Exit();
-  std::printf("| Responder::Handle | %zu queries | %.1f ns/query | %.2f M queries/s/core | %llu bytes |\n",
-              iterations, s * 1e9 / static_cast<double>(iterations),
-              static_cast<double>(iterations) / s / 1e6, static_cast<unsigned long long>(bytes));
+  std::printf(
+      "| Responder::Handle | %zu queries | %.1f ns/query | %.2f M queries/s/core | %llu bytes |\n",
+      iterations, s * 1e9 / static_cast<double>(iterations),
+      static_cast<double>(iterations) / s / 1e6, static_cast<unsigned long long>(bytes));
   return 0;
 }
 
@@ -114,14 +116,19 @@ int UpdateLatency(ClusterState& state, const ClusterObjects& objs, int n) {
       ssize_t got = recv(fd, buf, sizeof buf, 0);
       if (got > 16 && std::memcmp(buf + got - 4, ip, 4) == 0) break;
     }
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // separate writes
   }
   close(fd);
   std::sort(ms.begin(), ms.end());
-  auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))]; };
-  std::printf("| write -> answerable | %d updates | p50 %.2f ms | p99 %.2f ms | max %.2f ms | last rebuild %.2f ms |\n",
-              n, pct(0.5), pct(0.99), ms.back(), state.last_build_seconds() * 1e3);
+  auto pct = [&](double p) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(p * ms.size()))];
+  };
+  std::printf(
+      "| write -> answerable | %d updates | p50 %.2f ms | p99 %.2f ms | max %.2f ms | last rebuild "
+      "%.2f ms |\n",
+      n, pct(0.5), pct(0.99), ms.back(), state.last_build_seconds() * 1e3);
   server.Stop();
   return 0;
 }
@@ -132,10 +139,14 @@ int Main(int argc, char** argv) {
   int updates = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--records") records = argv[i + 1];
-    else if (a == "--queries") queries = argv[i + 1];
-    else if (a == "--iterations") iterations = std::stoul(argv[i + 1]);
-    else if (a == "--update-latency") updates = std::stoi(argv[i + 1]);
+    if (a == "--records")
+      records = argv[i + 1];
+    else if (a == "--queries")
+      queries = argv[i + 1];
+    else if (a == "--iterations")
+      iterations = std::stoul(argv[i + 1]);
+    else if (a == "--update-latency")
+      updates = std::stoi(argv[i + 1]);
   }
   auto objs = LoadStaticRecords(records);
   if (!objs.ok()) {
@@ -152,4 +163,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace skiff::dns
 
-int main(int argc, char** argv) { return skiff::dns::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return skiff::dns::Main(argc, argv);
+}

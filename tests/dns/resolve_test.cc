@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "common/net.h"
 #include "dns/test_util.h"
 #include "dns/wire.h"
 #include "tests/dns/harness.h"
@@ -371,6 +372,50 @@ TEST(ReloadTest, SighupSwapsRecords) {
   EXPECT_EQ(CaresClient::Addresses(c.Query("s.a.svc.cluster.local", ns_t_a), ns_t_a),
             std::vector<std::string>{"10.0.0.2"});
   EXPECT_NE(proc.Log().find("clusterIPs[0]"), std::string::npos) << proc.Log();
+}
+
+TEST(LoopTest, TwoServersForwardingToEachOtherDetectTheLoop) {
+  const uint16_t pa = net::FreeLoopbackPort(), pb = net::FreeLoopbackPort();
+  ASSERT_NE(pa, pb);
+  auto flags = [](uint16_t self, uint16_t peer) {
+    return std::vector<std::string>{"--listen",
+                                    "127.0.0.1:" + std::to_string(self),
+                                    "--upstream",
+                                    "127.0.0.1:" + std::to_string(peer),
+                                    "--upstream-timeout-ms",
+                                    "300",
+                                    "--upstream-tries",
+                                    "1"};
+  };
+  DnsProcess a("services: []\n", flags(pa, pb));
+  DnsProcess b("services: []\n", flags(pb, pa));
+  ASSERT_TRUE(a.ok()) << a.Log();
+  ASSERT_TRUE(b.ok()) << b.Log();
+  // Each probes its upstream until answered. The first to see its probe
+  // come back stops forwarding, which also breaks the loop for the other.
+  auto detected = [](const DnsProcess& p) {
+    return HttpGet(p.http_port(), "/metrics").find("\nskiff_dns_forward_loop_detected 1\n") !=
+           std::string::npos;
+  };
+  const DnsProcess* d = nullptr;
+  for (int i = 0; i < 100 && d == nullptr; ++i) {
+    if (detected(a))
+      d = &a;
+    else if (detected(b))
+      d = &b;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(d, nullptr) << a.Log() << b.Log();
+  EXPECT_NE(d->Log().find("forwarding loop detected"), std::string::npos) << d->Log();
+  // Forwarded questions now fail fast instead of bouncing between the two.
+  CaresClient c(d->port(), false);
+  auto r = c.Query("www.example.org", ns_t_a);
+  EXPECT_EQ(r.rcode(), 2);
+  std::string m = HttpGet(d->http_port(), "/metrics");
+  EXPECT_NE(m.find("skiff_dns_upstream_failures_total{reason=\"loop\"} 1"), std::string::npos) << m;
+  // Cluster names are still served.
+  EXPECT_EQ(c.Query("dns-version.cluster.local", ns_t_txt).rcode(), 0);
 }
 
 TEST(CliTest, HelpAndBadFlags) {
