@@ -169,5 +169,47 @@ TEST_F(Interop, FailedAddInTheChainLeavesNoSkiffState) {
   EXPECT_EQ(Sh(host_->path(), "iptables-save -t nat | grep -c 18080 || true").out, "0\n");
 }
 
+TEST_F(Interop, DefaultConflistFromTheInstallScript) {
+  // cni/install.sh into private directories, then the runtime library loads
+  // the conf dir and runs the chain it wrote (skiff-cni + portmap + bandwidth).
+  TempDir dirs;
+  std::string build = BinDir() + "/..";
+  std::string script = std::string(std::getenv("SKIFF_SOURCE_DIR") ? std::getenv("SKIFF_SOURCE_DIR")
+                                                                   : SKIFF_SOURCE_DIR_FALLBACK) +
+                       "/cni/install.sh";
+  CommandResult inst = Sh("", script + " --build-dir " + build + " --bin-dir " + dirs.path() +
+                                  "/bin --conf-dir " + dirs.path() + "/netd");
+  ASSERT_EQ(inst.exit_code, 0) << inst.out << inst.err;
+  auto loaded = runtime::LoadConfList(dirs.path() + "/netd");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  NetworkConfigList list = *loaded;
+  EXPECT_EQ(list.name, "skiff");
+  ASSERT_EQ(list.plugins.size(), 3u);
+  EXPECT_EQ(list.plugins[0].Find("type")->as_string(), "skiff-cni");
+  // Keep IPAM state out of /var/lib/skiff for the test.
+  list.plugins[0].as_object().Find("ipam")->as_object().Set("dataDir", data_.path());
+
+  runtime::Options o;
+  o.plugin_dirs = {dirs.path() + "/bin"};
+  o.cache_dir = data_.path() + "/cache";
+  CniRuntime rt(o);
+  TestNetns pod("p");
+  RuntimeConf conf = Rt(pod);
+  Result<json::Value> result = Status::Ok();
+  InNetns(host_->path(), [&]() {
+    result = rt.AddNetworkList(list, conf);
+    return true;
+  });
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->Find("ips")->as_array()[0].Find("address")->as_string(), "10.77.0.2/32");
+  Status del = Status::Ok();
+  InNetns(host_->path(), [&]() {
+    del = rt.DelNetworkList(list, conf);
+    return true;
+  });
+  EXPECT_TRUE(del.ok()) << del.ToString();
+  ExpectNothingLeft(pod.path());
+}
+
 }  // namespace
 }  // namespace skiff::cni::testing
