@@ -1,7 +1,9 @@
 // netctl: the command-line client of a Skiff cluster, shaped like kubectl.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "tools/netctl/commands.h"
 
@@ -32,16 +34,32 @@ int main(int argc, char** argv) {
       {"describe", skiff::netctl::RunDescribe}, {"delete", skiff::netctl::RunDelete},
       {"version", skiff::netctl::RunVersion},
   };
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
-      !std::strcmp(argv[1], "help")) {
-    std::fputs(kUsage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+  // The command is the first argument that is not a flag (global flags may
+  // come before it, as with kubectl).
+  static const std::set<std::string> kValueFlags = {
+      "--config", "--server", "--token", "--certificate-authority", "-n", "--namespace"};
+  Args rest;
+  std::string command;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (command.empty() && !a.empty() && a[0] != '-') {
+      command = a;
+      continue;
+    }
+    rest.push_back(a);
+    if (command.empty() && kValueFlags.count(a) && i + 1 < argc) rest.push_back(argv[++i]);
   }
-  auto it = kCommands.find(argv[1]);
+  if (command.empty() || command == "help") {
+    bool asked = command == "help" || std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+                 std::find(rest.begin(), rest.end(), "-h") != rest.end();
+    std::fputs(kUsage, asked ? stdout : stderr);
+    return asked ? 0 : 2;
+  }
+  auto it = kCommands.find(command);
   if (it == kCommands.end()) {
-    std::fprintf(stderr, "netctl: unknown command \"%s\"\n\n%s", argv[1], kUsage);
+    std::fprintf(stderr, "netctl: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
     return 2;
   }
   Context ctx;
-  return it->second(ctx, Args(argv + 2, argv + argc));
+  return it->second(ctx, rest);
 }
