@@ -287,6 +287,21 @@ TEST_F(LbProgTest, ClosedFlowSynPicksAgain) {
   EXPECT_EQ(Run(in, kTcOk).dst, first.dst);
 }
 
+TEST_F(LbProgTest, StaleReplyEntryDoesNotHijackADirectConnection) {
+  PacketSpec in = Tcp("172.16.0.13", 47000, "10.96.0.10", 80);
+  Parsed fwd = Run(in, kTcOk);
+  PacketSpec fin = in;
+  fin.tcp_flags = kFin | kAck;
+  Run(fin, kTcOk);
+  // Same client port, now connected straight to the backend (socket LB):
+  // its SYN-ACK must not be rewritten to come from the VIP.
+  PacketSpec synack = Tcp(fwd.dst.ToString().c_str(), fwd.dport, "172.16.0.13", 47000, kSyn | kAck);
+  auto r = f_->RunTc(BuildPacket(synack));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->retval, kTcOk);
+  EXPECT_EQ(r->out, BuildPacket(synack));
+}
+
 TEST_F(LbProgTest, ClientIpAffinityPinsAClient) {
   std::set<IpAddr> seen;
   PacketSpec in = Tcp("172.16.0.9", 43000, "10.96.0.20", 80);

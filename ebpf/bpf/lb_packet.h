@@ -124,12 +124,55 @@ static __always_inline int addr_zero(const union skiff_addr* a) {
   return (a->v6[0] | a->v6[1] | a->v6[2] | a->v6[3]) == 0;
 }
 
-/* Existing flow: translate as recorded, refresh, count. */
+/* The reply entry of a forward entry (see lb_decide for the layout). */
+static __always_inline struct skiff_ct_value* ct_lookup_reply(const struct pkt* p,
+                                                              const struct skiff_ct_value* fwd) {
+  struct pkt r = {};
+  r.family = p->family;
+  r.proto = p->proto;
+  r.saddr = fwd->addr;
+  r.sport = fwd->port;
+  if (fwd->flags & SKIFF_CT_SNAT) {
+    r.daddr = fwd->addr2;
+    r.dport = fwd->port2;
+  } else {
+    r.daddr = p->saddr;
+    r.dport = p->sport;
+  }
+  return ct_lookup(&r);
+}
+
+/* Existing flow: translate as recorded, refresh, count. Returns LB_PASS for
+ * a reply entry left over from a closed flow that a new connection with the
+ * same tuple (e.g. one the socket LB sent straight to the backend) hits:
+ * the entry is dropped and the packet left alone. */
 static __always_inline int lb_ct_hit(struct pkt* p, struct skiff_ct_value* ct, struct rewrite* rw,
                                      __u64 now) {
+  if ((ct->flags & (SKIFF_CT_REPLY | SKIFF_CT_CLOSING)) == (SKIFF_CT_REPLY | SKIFF_CT_CLOSING) &&
+      (p->tcp_flags & TCP_FLAG_SYN)) {
+    if (p->family == SKIFF_AF_INET) {
+      struct skiff_ct4_key k = {.saddr = p->saddr.v4,
+                                .daddr = p->daddr.v4,
+                                .sport = p->sport,
+                                .dport = p->dport,
+                                .proto = p->proto};
+      bpf_map_delete_elem(&skiff_ct4_v1, &k);
+    } else {
+      struct skiff_ct6_key k = {.sport = p->sport, .dport = p->dport, .proto = p->proto};
+      __builtin_memcpy(k.saddr, p->saddr.v6, 16);
+      __builtin_memcpy(k.daddr, p->daddr.v6, 16);
+      bpf_map_delete_elem(&skiff_ct6_v1, &k);
+    }
+    return LB_PASS;
+  }
   if (now - ct->last_seen_ns > NSEC_PER_SEC) ct->last_seen_ns = now;
-  if ((p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) && !(ct->flags & SKIFF_CT_CLOSING))
+  if ((p->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) && !(ct->flags & SKIFF_CT_CLOSING)) {
     ct->flags |= SKIFF_CT_CLOSING;
+    if (!(ct->flags & SKIFF_CT_REPLY)) {
+      struct skiff_ct_value* rev = ct_lookup_reply(p, ct);
+      if (rev) rev->flags |= SKIFF_CT_CLOSING;
+    }
+  }
   if (ct->flags & SKIFF_CT_REPLY) {
     if (!(ct->flags & SKIFF_CT_SEEN_REPLY)) ct->flags |= SKIFF_CT_SEEN_REPLY;
     rw->set_src = 1;

@@ -67,6 +67,19 @@ std::string ReadLine(int fd, int timeout_ms) {
   }
 }
 
+// One datagram (a UDP reply is "<id>\n"); "" on error or timeout.
+std::string ReadDatagram(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, timeout_ms) <= 0) return "";
+  char buf[512];
+  ssize_t r = recv(fd, buf, sizeof(buf), 0);
+  if (r <= 0) return "";
+  std::string s(buf, static_cast<size_t>(r));
+  while (!s.empty() && s.back() == '\n')
+    s.pop_back();
+  return s;
+}
+
 int Connect(const sockaddr_storage& ss, socklen_t len, int type, int* err) {
   int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -97,7 +110,7 @@ int Count(const char* host, int port, int n, bool udp) {
       continue;
     }
     std::string id;
-    if (write(fd, "WHO\n", 4) == 4) id = ReadLine(fd, 2000);
+    if (write(fd, "WHO\n", 4) == 4) id = udp ? ReadDatagram(fd, 2000) : ReadLine(fd, 2000);
     if (id.empty()) {
       // A refused UDP datagram shows up as ECONNREFUSED on the next read.
       int so = 0;
