@@ -70,6 +70,10 @@ std::string FileName(const IpAddr& ip) {
 
 }  // namespace
 
+bool BelongsTo(const Reservation& r, std::string_view container_id, std::string_view ifname) {
+  return r.container_id == container_id && (r.ifname.empty() || r.ifname == ifname);
+}
+
 Expected<Store> Store::Open(std::string_view data_dir, std::string_view network) {
   std::string dir = std::string(data_dir) + "/" + std::string(network);
   // The directory exists on every ADD but the first: try it before mkdir -p.
@@ -200,8 +204,7 @@ Expected<std::vector<Reservation>> Store::ReleaseAttachment(std::string_view con
   if (!all.ok()) return all.error();
   std::vector<Reservation> released;
   for (Reservation& r : *all) {
-    // Entries written without an interface name match any interface.
-    if (r.container_id != container_id || (!r.ifname.empty() && r.ifname != ifname)) continue;
+    if (!BelongsTo(r, container_id, ifname)) continue;
     CNI_RETURN_IF_ERROR(Release(r.ip));
     released.push_back(std::move(r));
   }

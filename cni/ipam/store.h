@@ -25,6 +25,10 @@ struct Reservation {
   std::string ifname;
 };
 
+// True when `r` is the reservation of (container_id, ifname). Entries written
+// without an interface name (old host-local) match any interface.
+bool BelongsTo(const Reservation& r, std::string_view container_id, std::string_view ifname);
+
 class Store {
  public:
   // Creates <data_dir>/<network> if needed (mode 0755) and opens it.

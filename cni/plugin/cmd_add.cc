@@ -165,6 +165,13 @@ Expected<std::string> CmdAdd(const Env& env, const NetConf& conf, std::string_vi
 
   const bool bridge_mode = conf.mode == Mode::kBridge;
   const std::string host_name = HostVethName(env.container_id, env.ifname);
+  // A repeated ADD (no DEL in between) must not touch the existing attachment.
+  if (nl::GetLink(host, host_name).ok()) {
+    return Error(kInvalidEnvironment,
+                 "container " + env.container_id + " already has interface " + env.ifname +
+                     " on network " + conf.name + " (host side " + host_name + ")",
+                 "DEL the attachment before adding it again");
+  }
   std::optional<ipam::Store> store;
   nl::LinkInfo bridge;
   bool bridge_created = false;
@@ -202,9 +209,11 @@ Expected<std::string> CmdAdd(const Env& env, const NetConf& conf, std::string_vi
     auto allocs = ipam::Allocate(*store, conf.ipam, env.container_id, env.ifname);
     store->Unlock();
     if (!allocs.ok()) return allocs.error().WithContext("ipam");
-    rollback.Add([&]() {
+    // Only what this ADD reserved: never another ADD's addresses.
+    rollback.Add([&store, taken = *allocs]() {
       if (!store->Lock().ok()) return;
-      (void)store->ReleaseAttachment(env.container_id, env.ifname);
+      for (const ipam::Allocation& a : taken)
+        (void)store->Release(a.address.addr);
       store->Unlock();
     });
     for (const ipam::Allocation& a : *allocs) {

@@ -50,16 +50,19 @@ Expected<std::string> CmdDel(const Env& env, const NetConf& conf, std::string_vi
     auto store = ipam::Store::Open(conf.ipam.data_dir, conf.name);
     if (!store.ok()) return store.error();
     CNI_RETURN_IF_ERROR(store->Lock());
-    auto rel = store->ReleaseAttachment(env.container_id, env.ifname);
-    if (!rel.ok()) return rel.error();
-    for (const ipam::Reservation& r : *rel)
-      released.push_back(r.ip);
+    auto all = store->List();
+    if (!all.ok()) return all.error();
+    for (const ipam::Reservation& r : *all) {
+      if (ipam::BelongsTo(r, env.container_id, env.ifname)) released.push_back(r.ip);
+    }
     if (conf.ip_masq && !released.empty()) {
-      auto left = store->List();
-      bool last = left.ok() && left->empty();
-      // Under the lock when removing the network's chain, so a concurrent ADD
-      // cannot add its entry to a chain that is about to disappear.
-      CNI_RETURN_IF_ERROR(MasqDel(conf.name, released, last));
+      // Before releasing, so a failed nft run leaves the reservations for a
+      // retried DEL to find; under the lock when removing the network's chain,
+      // so a concurrent ADD cannot add to a chain that is about to disappear.
+      CNI_RETURN_IF_ERROR(MasqDel(conf.name, released, released.size() == all->size()));
+    }
+    for (const IpAddr& ip : released) {
+      CNI_RETURN_IF_ERROR(store->Release(ip));
     }
   } else {
     if (conf.ip_masq) released = KnownPodIps(env, conf);

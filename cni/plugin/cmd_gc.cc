@@ -16,10 +16,6 @@
 namespace skiff::cni::plugin {
 
 Expected<std::string> CmdGc(const Env& env, const NetConf& conf, std::string_view stdin_data) {
-  std::set<std::pair<std::string, std::string>> valid;
-  for (const Attachment& a : conf.valid_attachments)
-    valid.emplace(a.container_id, a.ifname);
-
   if (!conf.ipam.built_in()) {
     auto path = FindPlugin(conf.ipam.type, env.path);
     if (!path.ok()) return Error(kInvalidConfig, "ipam.type: " + path.status().message());
@@ -43,19 +39,20 @@ Expected<std::string> CmdGc(const Env& env, const NetConf& conf, std::string_vie
   for (const ipam::Reservation& r : *all) {
     // Entries without an interface name (very old host-local files) are valid
     // when any attachment of that container is.
-    bool ok = valid.count({r.container_id, r.ifname}) > 0;
-    if (!ok && r.ifname.empty()) {
-      for (const auto& [id, ifn] : valid)
-        ok = ok || id == r.container_id;
+    bool ok = false;
+    for (const Attachment& a : conf.valid_attachments) {
+      ok = ok || ipam::BelongsTo(r, a.container_id, a.ifname);
     }
     if (ok) continue;
-    CNI_RETURN_IF_ERROR(store->Release(r.ip));
     released.push_back(r.ip);
     stale.emplace(r.container_id, r.ifname);
   }
+  // Masquerade entries first: if nft fails, the reservations stay for a retry.
   if (conf.ip_masq && !released.empty()) {
-    bool last = released.size() == all->size();
-    CNI_RETURN_IF_ERROR(MasqDel(conf.name, released, last));
+    CNI_RETURN_IF_ERROR(MasqDel(conf.name, released, released.size() == all->size()));
+  }
+  for (const IpAddr& ip : released) {
+    CNI_RETURN_IF_ERROR(store->Release(ip));
   }
   store->Unlock();
 

@@ -139,8 +139,9 @@ Status ResultCache::Write(const CachedAttachment& a) const {
   std::string tmp = path + ".tmp" + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot write " + tmp + ": " + std::strerror(errno));
+  // Atomic by rename; no fsync (like libcni): the cache only has to survive
+  // process crashes, and a lost entry just means DEL without prevResult.
   bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = fsync(fd) == 0 && ok;
   close(fd);
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());

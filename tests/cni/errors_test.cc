@@ -165,6 +165,21 @@ TEST_F(Errors, RollbackWhenTheInterfaceNameIsTaken) {
   EXPECT_EQ(Links(pod.path()), (std::vector<std::string>{"other0", "eth0"}));
 }
 
+TEST_F(Errors, RepeatedAddLeavesTheFirstAttachmentAlone) {
+  TestNetns pod("p");
+  PluginResult first = Add("twice", pod, BaseConf());
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  std::string msg = ExpectError(Add("twice", pod, BaseConf()), 4);
+  EXPECT_NE(msg.find("already has interface eth0"), std::string::npos) << msg;
+  EXPECT_EQ(Reservations().size(), 2u);
+  EXPECT_EQ(HostVeths().size(), 1u);
+  EXPECT_NE(Sh(pod.path(), "ip -o addr show dev eth0").out.find("10.77.0.2/32"), std::string::npos);
+  PluginResult check = Call("CHECK", "twice", pod.path(), WithPrev(BaseConf(), first.json));
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_EQ(Del("twice", pod.path(), BaseConf()).exit_code, 0);
+  ExpectNothingLeft(pod.path());
+}
+
 TEST_F(Errors, RollbackAfterTheVethExists) {
   // Bridge mode with a route whose gateway is not on any connected subnet:
   // the pod-side route fails after IPAM, the bridge and the veth were created.
