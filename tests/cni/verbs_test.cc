@@ -115,6 +115,34 @@ TEST_F(Verbs, RoutedDualStackAdd) {
   ExpectNothingLeft(pod.path());
 }
 
+TEST_F(Verbs, Ipv6OnlyAndIpv4OnlyNetworks) {
+  for (const char* subnet : {"fd77::/64", "10.77.0.0/24"}) {
+    bool v6 = std::string(subnet).find(':') != std::string::npos;
+    Value conf = BaseConf();
+    conf.as_object().Find("ipam")->as_object().Set(
+        "ranges", Value(json::Array{json::Array{json::Object{{"subnet", subnet}}}}));
+    TestNetns pod("p"), pod2("p");
+    PluginResult r1 = Add("one", pod, conf);
+    PluginResult r2 = Add("two", pod2, conf);
+    ASSERT_EQ(r1.exit_code, 0) << r1.out;
+    ASSERT_EQ(r2.exit_code, 0) << r2.out;
+    ASSERT_EQ(r2.json.Find("ips")->as_array().size(), 1u);
+    std::string ip = IpOf(r2.json, v6 ? 6 : 4);
+    int fd = Listen(pod2.path(), ip, 9090);
+    ASSERT_GE(fd, 0);
+    std::thread s([&]() { EXPECT_TRUE(AcceptEchoOnce(fd, std::chrono::seconds(5))); });
+    EXPECT_TRUE(ConnectEcho(pod.path(), ip, 9090)) << subnet;
+    s.join();
+    close(fd);
+    // IPv4-only pods get no IPv6 link-local address; IPv6 pods keep theirs.
+    std::string ll = Sh(pod.path(), "ip -6 -o addr show dev eth0 scope link").out;
+    EXPECT_EQ(ll.empty(), !v6) << subnet << ": " << ll;
+    EXPECT_EQ(Del("one", pod.path(), conf).exit_code, 0);
+    EXPECT_EQ(Del("two", pod2.path(), conf).exit_code, 0);
+    ExpectNothingLeft(pod.path());
+  }
+}
+
 TEST_F(Verbs, ResultShapeFollowsTheConfigVersion) {
   int n = 0;
   for (const char* version : {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"}) {
