@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "cni/plugin/plugin.h"
 
@@ -38,8 +39,23 @@ void WriteAll(int fd, const std::string& s) {
 
 }  // namespace
 
-int main() {
-  std::string input = ReadAll(STDIN_FILENO);
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--help" || a == "-h" || a == "--version" || a == "version") {
+      WriteAll(STDOUT_FILENO, skiff::cni::plugin::About());
+      return 0;
+    }
+  }
+  const char* command = std::getenv("CNI_COMMAND");
+  if (command == nullptr || *command == '\0') {
+    // Someone ran the binary by hand: say what it is (the error JSON still
+    // goes to stdout below, as the spec wants).
+    WriteAll(STDERR_FILENO, skiff::cni::plugin::About());
+  }
+  // A terminal on stdin means no runtime is feeding a configuration: do not
+  // wait for one.
+  std::string input = isatty(STDIN_FILENO) ? std::string() : ReadAll(STDIN_FILENO);
   auto outcome = skiff::cni::plugin::Run([](const char* name) { return std::getenv(name); }, input);
   WriteAll(STDOUT_FILENO, outcome.out);
   return outcome.exit_code;

@@ -26,6 +26,18 @@ std::string VersionInfo() {
   return json::Serialize(json::Value(std::move(o))) + "\n";
 }
 
+std::string About() {
+  std::string versions;
+  for (std::string_view v : kSupportedVersions) {
+    versions += (versions.empty() ? "" : ", ") + std::string(v);
+  }
+  return "skiff-cni: Skiff's CNI plugin (routed or bridge pod networking, built-in IPAM)\n"
+         "CNI protocol versions supported: " +
+         versions +
+         "\nRun by a container runtime: CNI_COMMAND=ADD|DEL|CHECK|GC|STATUS|VERSION, the network "
+         "configuration on stdin.\n";
+}
+
 Outcome Run(const EnvLookup& getenv, std::string_view stdin_data) {
   // Errors are printed in the caller's version when it is one we speak.
   auto root = json::Parse(stdin_data);

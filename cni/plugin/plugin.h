@@ -22,4 +22,9 @@ Outcome Run(const EnvLookup& getenv, std::string_view stdin_data);
 // The VERSION reply: {"cniVersion", "supportedVersions", "cniVersions"}.
 std::string VersionInfo();
 
+// Human-readable description and supported versions, for people running the
+// binary by hand (printed for --help/--version, and to stderr when
+// CNI_COMMAND is not set).
+std::string About();
+
 }  // namespace skiff::cni::plugin
