@@ -192,6 +192,15 @@ void Forwarder::Dispatch(ForwardRequest r) {
     it->second.waiters.push_back(std::move(r));
     return;
   }
+  if (pending_.size() >= cfg_.max_pending) {
+    WorkerStats::Add(stats_->upstream_failures[static_cast<int>(UpstreamFailure::kOverload)]);
+    if (r.qname == probe_) {
+      probe_pending_ = false;
+      next_probe_ = std::chrono::steady_clock::now() + probe_backoff_;
+    }
+    Fail(r, rcode::kServFail);
+    return;
+  }
   Pending& p = pending_[k];
   p.qname = r.qname;
   p.qtype = r.qtype;

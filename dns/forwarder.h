@@ -41,6 +41,9 @@ struct ForwardConfig {
   int tries = 2;
   CachePolicy cache_policy;
   bool loop_detect = true;
+  // Distinct questions waiting for upstreams; beyond this new ones get
+  // SERVFAIL at once (reason "overload") instead of growing memory.
+  size_t max_pending = 10000;
 };
 
 struct ForwardRequest {

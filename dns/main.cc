@@ -93,11 +93,17 @@ int Run(int argc, char** argv) {
   fc.cache_policy = o.cache_policy;
   fc.loop_detect = o.loop_detect;
   std::vector<std::string> upstreams = o.upstreams;
-  if (upstreams.empty()) upstreams = ReadResolvConf(o.resolv_conf);
+  const bool from_resolv_conf = upstreams.empty();
+  if (from_resolv_conf) upstreams = ReadResolvConf(o.resolv_conf);
   for (const std::string& u : upstreams) {
     auto n = NormalizeUpstream(u);
+    if (!n.ok() && from_resolv_conf) {
+      // e.g. a link-local "fe80::1%eth0": not usable as a plain address.
+      logger->warn("{}: skipping nameserver: {}", o.resolv_conf, n.status().message());
+      continue;
+    }
     if (!n.ok()) {
-      std::fprintf(stderr, "skiff-dns: %s\n", n.status().message().c_str());
+      std::fprintf(stderr, "skiff-dns: --upstream: %s\n", n.status().message().c_str());
       return 2;
     }
     if (PointsAtUs(*n, *listen)) {

@@ -13,7 +13,7 @@ constexpr double kBounds[WorkerStats::kBuckets] = {10e-6,  25e-6,  50e-6,  100e-
 constexpr uint16_t kTypeOrder[WorkerStats::kTypes - 1] = {
     type::kA,     type::kAAAA, type::kSRV, type::kPTR, type::kTXT,
     type::kCNAME, type::kSOA,  type::kNS,  type::kMX,  type::kANY};
-constexpr const char* kFailureNames[4] = {"timeout", "error", "servfail", "loop"};
+constexpr const char* kFailureNames[5] = {"timeout", "error", "servfail", "loop", "overload"};
 
 uint64_t Load(const std::atomic<uint64_t>& a) {
   return a.load(std::memory_order_relaxed);
@@ -151,7 +151,7 @@ void Stats::Render(std::string& out) const {
   }
   Family(out, "skiff_dns_upstream_failures_total", "counter",
          "Forwarded questions that got no usable upstream answer, by reason.");
-  for (int r = 0; r < 4; ++r) {
+  for (int r = 0; r < 5; ++r) {
     Line(out, std::string("skiff_dns_upstream_failures_total{reason=\"") + kFailureNames[r] + "\"}",
          static_cast<double>(sum([&](const WorkerStats& s) -> const std::atomic<uint64_t>& {
            return s.upstream_failures[r];

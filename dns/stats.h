@@ -15,7 +15,13 @@
 namespace skiff::dns {
 
 enum class Proto : uint8_t { kUdp = 0, kTcp = 1 };
-enum class UpstreamFailure : uint8_t { kTimeout = 0, kError = 1, kServFail = 2, kLoop = 3 };
+enum class UpstreamFailure : uint8_t {
+  kTimeout = 0,
+  kError = 1,
+  kServFail = 2,
+  kLoop = 3,
+  kOverload = 4,  // too many questions in flight
+};
 
 struct alignas(64) WorkerStats {
   static constexpr size_t kTypes = 11;    // A AAAA SRV PTR TXT CNAME SOA NS MX ANY other
@@ -28,7 +34,7 @@ struct alignas(64) WorkerStats {
   std::atomic<uint64_t> latency_count{0}, latency_sum_ns{0};
   std::atomic<uint64_t> cache_hits{0}, cache_misses{0}, truncated{0}, dropped{0};
   std::atomic<uint64_t> forwarded{0}, coalesced{0}, upstream_queries{0};
-  std::atomic<uint64_t> upstream_failures[4] = {};
+  std::atomic<uint64_t> upstream_failures[5] = {};
 
   static void Add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -390,8 +390,8 @@ def run(args):
     return base, servers, mixes, results, commands
 
 
-def table(servers, mixes, results):
-    lines = ["| server | queries | q/s (median) | avg latency ms | p50 @%s q/s ms | p99 @%s q/s ms | "
+def table(servers, mixes, results, rate):
+    lines = [f"| server | queries | q/s (median) | avg latency ms | p50 @{rate} q/s ms | p99 @{rate} q/s ms | "
              "server CPU s | q per server CPU-s | q/s vs best(NSD,Knot) | per CPU-s vs best(NSD,Knot) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for mix, _ in mixes:
@@ -419,6 +419,15 @@ def version(cmd):
         return r.stdout.strip().splitlines()[0] if r.stdout.strip() else "?"
     except Exception:
         return "?"
+
+
+def dnsperf_version():
+    r = subprocess.run(["dnsperf", "-h"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    m = re.search(r"Version (\S+)", r.stdout) or re.search(r"dnsperf (\d\S*)", r.stdout)
+    if m:
+        return m.group(1)
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "dnsperf"], stdout=subprocess.PIPE, text=True)
+    return r.stdout.strip() or "?"
 
 
 def micro(args, inputs):
@@ -471,12 +480,13 @@ def main():
     args = ap.parse_args()
     args.skiff, args.micro = os.path.abspath(args.skiff), os.path.abspath(args.micro)
     started = time.time()
+    load_before = " ".join(open("/proc/loadavg").read().split()[:3])
     base, servers, mixes, results, commands = run(args)
-    tbl = table(servers, mixes, results)
+    tbl = table(servers, mixes, results, args.rate)
     micro_tbl = micro(args, f"{base}/inputs")
     any_cmd = next(iter(results.values()))[0]
     env = [f"- machine: `nproc` = {os.cpu_count()}, `uname -r` = {os.uname().release}",
-           f"- dnsperf: {version(['dnsperf', '-h'])}".replace("\n", " "),
+           f"- dnsperf {dnsperf_version()}; load average before the run: {load_before}",
            f"- NSD {version(['nsd', '-v'])}; Knot {version(['knotd', '-V'])}; "
            f"{version(['unbound', '-V'])}; {version(['dnsmasq', '-v'])}",
            f"- skiff-dns: git {version(['git', '-C', os.path.dirname(os.path.abspath(__file__)), 'rev-parse', '--short', 'HEAD'])}",
