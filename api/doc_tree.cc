@@ -58,6 +58,26 @@ void WriteJson(const Doc& d, int indent, int depth, std::string* out) {
 
 }  // namespace
 
+namespace {
+
+Doc Of(Doc::Type t) {
+  Doc d;
+  d.type = t;
+  return d;
+}
+
+}  // namespace
+
+Doc Doc::Null() {
+  return Doc();
+}
+Doc Doc::List() {
+  return Of(Type::kList);
+}
+Doc Doc::Map() {
+  return Of(Type::kMap);
+}
+
 Doc Doc::Bool(bool b) {
   Doc d = Of(Type::kBool);
   d.bool_value = b;

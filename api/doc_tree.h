@@ -9,30 +9,32 @@
 
 namespace skiff::api {
 
+struct DocField;
+
 struct Doc {
   enum class Type { kNull, kBool, kNumber, kString, kList, kMap };
 
   Type type = Type::kNull;
   bool bool_value = false;
-  std::string text;                                 // number literal (JSON syntax) or string value
-  std::vector<Doc> items;                           // kList
-  std::vector<std::pair<std::string, Doc>> fields;  // kMap, in insertion order
+  std::string text;              // number literal (JSON syntax) or string value
+  std::vector<Doc> items;        // kList
+  std::vector<DocField> fields;  // kMap, in insertion order
 
-  static Doc Null() { return Doc(); }
+  static Doc Null();
   static Doc Bool(bool b);
   static Doc Number(std::string literal);
   static Doc String(std::string s);
-  static Doc List() { return Of(Type::kList); }
-  static Doc Map() { return Of(Type::kMap); }
+  static Doc List();
+  static Doc Map();
 
   bool is_scalar() const { return type != Type::kList && type != Type::kMap; }
+};
 
- private:
-  static Doc Of(Type t) {
-    Doc d;
-    d.type = t;
-    return d;
-  }
+// One key of a map; `first`/`second` like std::pair (which cannot hold the incomplete Doc).
+struct DocField {
+  DocField(std::string key, Doc value) : first(std::move(key)), second(std::move(value)) {}
+  std::string first;
+  Doc second;
 };
 
 // JSON text. indent == 0: compact, one line; indent > 0: pretty, that many spaces per level.

@@ -37,7 +37,7 @@ bool LooksLikeNonString(std::string_view s) {
   char c0 = s[0];
   if ((c0 >= '0' && c0 <= '9') || c0 == '.' || c0 == '+' || c0 == '-') {
     return std::all_of(s.begin(), s.end(), [](char c) {
-      return std::strchr("0123456789._:+-eExXoObBabcdfABCDF", c) != nullptr;
+      return c != '\0' && std::strchr("0123456789._:+-eExXoObBabcdfABCDF", c) != nullptr;
     });
   }
   return false;
@@ -52,7 +52,7 @@ bool CanBePlain(std::string_view s) {
   }
   for (char c : s) {
     if (IsAsciiAlnum(c) || static_cast<unsigned char>(c) >= 0x80) continue;
-    if (std::strchr("-_./:@+=,;()$%^~ ", c) == nullptr) return false;
+    if (c == '\0' || std::strchr("-_./:@+=,;()$%^~ ", c) == nullptr) return false;
   }
   if (s.back() == ' ' || s.back() == ':') return false;
   if (s.find(": ") != std::string_view::npos || s.find(" #") != std::string_view::npos) {

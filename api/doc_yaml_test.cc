@@ -48,7 +48,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "unicode \xc3\xbc", std::string("ctrl\x01"), "cr\r\nlf", "[x]", "{x}", "*alias",
                     "&anchor", "!tag", "%pct", "@at", "`tick`", "'single'", "|pipe", ">gt", "0o17",
                     "=", "<<", "?q", "a,b", "http://example.com:8080/x?y=1#z", "key=value",
-                    "$(VAR)", "  ", "\t", "line\n\ttabbed\n", "trailing spaces  \nnext"));
+                    "$(VAR)", "  ", "\t", "line\n\ttabbed\n", "trailing spaces  \nnext",
+                    std::string("nul\0byte", 8), std::string("\0", 1)));
 
 TEST(DocYamlTest, BlockStyleLikeKubectl) {
   Doc root = Doc::Map();

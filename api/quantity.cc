@@ -73,6 +73,10 @@ class BigUint {
   std::vector<uint32_t> limbs_;
 };
 
+bool IsSuffixLetter(char c) {
+  return c != '\0' && std::strchr("eEinumkKMGTP", c) != nullptr;  // not the terminator
+}
+
 bool IsDigit(char c) {
   return c >= '0' && c <= '9';
 }
@@ -202,7 +206,7 @@ Result<Quantity> Quantity::Parse(std::string_view text) {
 
   // Suffix: letters from the set, an optional sign, then digits up to the end.
   size_t suffix_start = pos;
-  while (pos < text.size() && std::strchr("eEinumkKMGTP", text[pos]) != nullptr)
+  while (pos < text.size() && IsSuffixLetter(text[pos]))
     ++pos;
   if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
   while (pos < text.size() && IsDigit(text[pos]))

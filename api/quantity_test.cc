@@ -106,6 +106,9 @@ TEST(QuantityParseTest, RejectsGarbageShapes) {
       EXPECT_NE(q.status().message().find(bad), std::string::npos) << bad;
     }
   }
+  // NUL bytes are never suffix letters (a strchr pitfall found by fuzzing).
+  EXPECT_FALSE(Quantity::Parse(std::string("1\0", 2)).ok());
+  EXPECT_FALSE(Quantity::Parse(std::string("1\0i", 3)).ok());
   EXPECT_EQ(Quantity::Parse("1KB").status().message(),
             std::string("invalid quantity \"1KB\": ") + kRegex);
 }
