@@ -8,16 +8,13 @@
 //   concurrent:  N ADDs from C workers at once, then N DELs the same way.
 // Each operation is timed from fork() to wait4() (process start-up included,
 // as a runtime sees it) and its CPU time (user+sys of the plugin process and
-// its children) is taken from wait4's rusage. Plugins run pinned to one CPU
+// its children) is taken from wait4's rusage (tests/cni/testutil's RunIn). Plugins run pinned to
+// one CPU
 // (--plugin-cpu), this harness should run pinned to another (taskset).
 // Also measured: process start-up alone (VERSION, no network work).
 //
 // Prints a Markdown table: medians over rounds of p50/p99 per peer and phase,
 // and the median of per-round ratios against the reference. Never asserts.
-#include <fcntl.h>
-#include <sched.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,7 +22,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,60 +51,13 @@ struct Flags {
   std::string ref_dir = "/usr/lib/cni";
 };
 
-// Runs one plugin invocation; stdin is pre-filled into a pipe (configs are far
-// below the pipe buffer), so the child never waits on the harness.
-Sample RunOnce(const std::string& plugin, const std::vector<std::string>& env,
-               const std::string& config, int host_ns_fd, int cpu) {
-  Sample s;
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return s;
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    close(in[0]);
-    close(in[1]);
-    return s;
+Sample Run(const skiff::cni::testing::PluginCall& call) {
+  auto r = skiff::cni::testing::Invoke(call);
+  if (r.exit_code != 0) {
+    std::fprintf(stderr, "cni_bench: %s %s failed: %s\n", call.plugin.c_str(), call.command.c_str(),
+                 r.out.c_str());
   }
-  if (write(in[1], config.data(), config.size()) != static_cast<ssize_t>(config.size())) return s;
-  close(in[1]);
-  std::vector<std::string> envs = env;
-  std::vector<char*> cenv;
-  for (auto& e : envs)
-    cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  std::string path = plugin;
-  char* argv[] = {path.data(), nullptr};
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (host_ns_fd >= 0 && setns(host_ns_fd, CLONE_NEWNET) != 0) _exit(126);
-    if (cpu >= 0) sched_setaffinity(0, sizeof set, &set);
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    alarm(60);
-    execve(argv[0], argv, cenv.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  char buf[4096];
-  std::string output;
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0)
-    output.append(buf, static_cast<size_t>(n));
-  close(out[0]);
-  int status = 0;
-  rusage ru{};
-  while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
-  }
-  auto end = std::chrono::steady_clock::now();
-  s.wall_ms = std::chrono::duration<double, std::milli>(end - start).count();
-  s.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-             (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-  s.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!s.ok) std::fprintf(stderr, "cni_bench: %s failed: %s\n", plugin.c_str(), output.c_str());
-  return s;
+  return Sample{r.wall_ms, r.cpu_ms, r.exit_code == 0};
 }
 
 struct Peer {
@@ -153,18 +102,11 @@ PhaseStats Stats(const std::vector<Sample>& samples) {
 // Key: "<phase>/<ADD|DEL>" -> per-round stats.
 using PeerResults = std::map<std::string, std::vector<PhaseStats>>;
 
-std::vector<std::string> Env(const std::string& cmd, const std::string& id,
-                             const std::string& netns, const std::string& cni_path) {
-  return {"CNI_COMMAND=" + cmd, "CNI_CONTAINERID=" + id, "CNI_NETNS=" + netns,
-          "CNI_IFNAME=eth0",    "CNI_PATH=" + cni_path,  "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
-}
-
 void RunRound(const Peer& peer, const Flags& flags,
               const std::vector<std::unique_ptr<TestNetns>>& pods, int round, PeerResults* out) {
   TestNetns host("b");
   TempDir data;
   std::string config = peer.config(data.path());
-  int host_fd = open(host.path().c_str(), O_RDONLY | O_CLOEXEC);
   auto id = [&](const char* phase, int i) {
     return std::string("bench-") + phase + "-" + std::to_string(round) + "-" + std::to_string(i);
   };
@@ -177,9 +119,16 @@ void RunRound(const Peer& peer, const Flags& flags,
       for (int w = 0; w < workers; ++w) {
         threads.emplace_back([&]() {
           for (int i = next++; i < flags.pods; i = next++) {
-            samples[i] =
-                RunOnce(peer.plugin, Env(cmd, id(phase, i), pods[i]->path(), peer.cni_path), config,
-                        host_fd, flags.plugin_cpu);
+            skiff::cni::testing::PluginCall call;
+            call.plugin = peer.plugin;
+            call.command = cmd;
+            call.container_id = id(phase, i);
+            call.netns = pods[i]->path();
+            call.path = peer.cni_path;
+            call.host_netns = host.path();
+            call.config = config;
+            call.cpu = flags.plugin_cpu;
+            samples[i] = Run(call);
           }
         });
       }
@@ -188,14 +137,19 @@ void RunRound(const Peer& peer, const Flags& flags,
       (*out)[std::string(phase) + "/" + cmd].push_back(Stats(samples));
     }
   }
-  close(host_fd);
 }
 
 std::vector<double> StartupRound(const std::string& plugin, int n, int cpu) {
   std::vector<double> v;
   for (int i = 0; i < n; ++i) {
-    v.push_back(
-        RunOnce(plugin, {"CNI_COMMAND=VERSION"}, R"({"cniVersion":"1.0.0"})", -1, cpu).wall_ms);
+    skiff::cni::testing::PluginCall call;
+    call.plugin = plugin;
+    call.command = "VERSION";
+    call.ifname.clear();
+    call.path.clear();
+    call.config = R"({"cniVersion":"1.0.0"})";
+    call.cpu = cpu;
+    v.push_back(Run(call).wall_ms);
   }
   return v;
 }

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,15 +22,6 @@ namespace skiff::cni::testing {
 namespace {
 
 std::atomic<int> g_counter{0};
-
-std::string ReadFd(int fd) {
-  std::string out;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<size_t>(n));
-  return out;
-}
 
 }  // namespace
 
@@ -49,104 +41,147 @@ void TestNetns::Remove() {
   ok_ = false;
 }
 
+namespace {
+
+// argv/env as C arrays plus the child-side setup shared by RunIn and SpawnIn.
+// Everything is prepared before fork(): the child of this multi-threaded
+// process only makes async-signal-safe calls before execve.
+class Launch {
+ public:
+  Launch(const std::string& netns_path, const std::vector<std::string>& argv,
+         const std::vector<std::string>& env, int cpu)
+      : args_(argv), envs_(env), cpu_(cpu) {
+    for (auto& a : args_)
+      argv_.push_back(a.data());
+    argv_.push_back(nullptr);
+    for (auto& e : envs_)
+      envp_.push_back(e.data());
+    envp_.push_back(nullptr);
+    CPU_ZERO(&set_);
+    if (cpu >= 0) CPU_SET(cpu, &set_);
+    if (!netns_path.empty()) {
+      ns_fd_ = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (ns_fd_ < 0) error_ = "cannot open " + netns_path + ": " + std::strerror(errno);
+    }
+  }
+  ~Launch() {
+    if (ns_fd_ >= 0) close(ns_fd_);
+  }
+  const std::string& error() const { return error_; }
+
+  // Forks; the child enters the namespace, pins itself, wires fds 0-2 and
+  // execs. Returns the child's pid (or -1).
+  pid_t Fork(int in, int out, int err, bool new_session, unsigned alarm_s) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    if (ns_fd_ >= 0 && setns(ns_fd_, CLONE_NEWNET) != 0) _exit(126);
+    if (cpu_ >= 0) sched_setaffinity(0, sizeof set_, &set_);
+    if (new_session) setsid();
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    if (alarm_s) alarm(alarm_s);  // bounded: SIGALRM ends a hung child
+    execve(argv_[0], argv_.data(), envp_.data());
+    _exit(127);
+  }
+
+ private:
+  std::vector<std::string> args_, envs_;
+  std::vector<char*> argv_, envp_;
+  cpu_set_t set_;
+  int cpu_;
+  int ns_fd_ = -1;
+  std::string error_;
+};
+
+}  // namespace
+
 CommandResult RunIn(const std::string& netns_path, const std::vector<std::string>& argv,
                     const std::vector<std::string>& env, const std::string& stdin_data,
                     std::chrono::seconds timeout, int cpu) {
   CommandResult result;
-  int ns_fd = -1;
-  if (!netns_path.empty()) {
-    ns_fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns_fd < 0) {
-      result.err = "cannot open " + netns_path + ": " + std::strerror(errno);
-      return result;
-    }
+  Launch launch(netns_path, argv, env, cpu);
+  if (!launch.error().empty()) {
+    result.err = launch.error();
+    return result;
   }
   int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC | O_NONBLOCK) ||
+      pipe2(err, O_CLOEXEC | O_NONBLOCK)) {
     result.err = "pipe failed";
     return result;
   }
-  // Everything the child needs is prepared before fork (only async-signal-safe
-  // calls happen in the child of this multi-threaded process).
-  std::vector<std::string> args = argv, envs = env;
-  std::vector<char*> cargv, cenv;
-  for (auto& a : args)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  for (auto& e : envs)
-    cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (cpu >= 0) CPU_SET(cpu, &set);
-  unsigned timeout_s = static_cast<unsigned>(timeout.count());
-
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
-    if (cpu >= 0) sched_setaffinity(0, sizeof set, &set);
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    alarm(timeout_s);  // bounded: SIGALRM terminates a hung child
-    execve(cargv[0], cargv.data(), cenv.data());
-    _exit(127);
+  // Small inputs (every CNI config) go into the pipe before the child starts,
+  // so the parent never waits on it; larger ones are fed while reading.
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  size_t written = 0;
+  while (written < stdin_data.size()) {
+    ssize_t n = write(in[1], stdin_data.data() + written, stdin_data.size() - written);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
   }
+  if (written == stdin_data.size()) {
+    close(in[1]);
+    in[1] = -1;
+  }
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = launch.Fork(in[0], out[1], err[1], false, static_cast<unsigned>(timeout.count()));
   close(in[0]);
   close(out[1]);
   close(err[1]);
-  if (ns_fd >= 0) close(ns_fd);
-  // Write stdin from a thread: the child may write a lot before reading all.
-  std::thread writer([&]() {
-    size_t off = 0;
-    while (off < stdin_data.size()) {
-      ssize_t n = write(in[1], stdin_data.data() + off, stdin_data.size() - off);
-      if (n <= 0) break;
-      off += static_cast<size_t>(n);
+  int fds[2] = {out[0], err[0]};
+  std::string* sinks[2] = {&result.out, &result.err};
+  while (fds[0] >= 0 || fds[1] >= 0 || in[1] >= 0) {
+    pollfd p[3];
+    int n = 0;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i] >= 0) p[n++] = {fds[i], POLLIN, 0};
     }
-    close(in[1]);
-  });
-  std::thread err_reader([&]() { result.err = ReadFd(err[0]); });
-  result.out = ReadFd(out[0]);
-  err_reader.join();
-  writer.join();
-  close(out[0]);
-  close(err[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    if (in[1] >= 0) p[n++] = {in[1], POLLOUT, 0};
+    if (poll(p, n, -1) < 0 && errno != EINTR) break;
+    for (int k = 0; k < n; ++k) {
+      if (p[k].revents == 0) continue;
+      if (p[k].fd == in[1]) {
+        ssize_t w = write(in[1], stdin_data.data() + written, stdin_data.size() - written);
+        if (w > 0) written += static_cast<size_t>(w);
+        if (w < 0 || written == stdin_data.size()) {
+          close(in[1]);
+          in[1] = -1;
+        }
+        continue;
+      }
+      for (int i = 0; i < 2; ++i) {
+        if (p[k].fd != fds[i]) continue;
+        char buf[8192];
+        ssize_t r = read(fds[i], buf, sizeof buf);
+        if (r > 0) {
+          sinks[i]->append(buf, static_cast<size_t>(r));
+        } else if (r == 0 || errno != EAGAIN) {
+          close(fds[i]);
+          fds[i] = -1;
+        }
+      }
+    }
   }
+  int status = 0;
+  rusage ru{};
+  while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  }
+  result.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  result.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+                  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 
 int SpawnIn(const std::string& netns_path, const std::vector<std::string>& argv,
             const std::vector<std::string>& env, const std::string& log_path) {
-  int ns_fd = -1;
-  if (!netns_path.empty()) {
-    ns_fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns_fd < 0) return -1;
-  }
+  Launch launch(netns_path, argv, env, -1);
+  if (!launch.error().empty()) return -1;
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  std::vector<std::string> args = argv, envs = env;
-  std::vector<char*> cargv, cenv;
-  for (auto& a : args)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  for (auto& e : envs)
-    cenv.push_back(e.data());
-  cenv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (ns_fd >= 0 && setns(ns_fd, CLONE_NEWNET) != 0) _exit(126);
-    setsid();
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    execve(cargv[0], cargv.data(), cenv.data());
-    _exit(127);
-  }
-  if (ns_fd >= 0) close(ns_fd);
+  pid_t pid = launch.Fork(null_fd, log_fd, log_fd, true, 0);
   if (log_fd >= 0) close(log_fd);
   if (null_fd >= 0) close(null_fd);
   return pid;
@@ -330,6 +365,8 @@ PluginResult Invoke(const PluginCall& call) {
   PluginResult out;
   out.exit_code = r.exit_code;
   out.out = r.out;
+  out.wall_ms = r.wall_ms;
+  out.cpu_ms = r.cpu_ms;
   auto parsed = json::Parse(r.out);
   if (parsed.ok()) out.json = std::move(*parsed);
   return out;

@@ -43,11 +43,14 @@ struct CommandResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+  double wall_ms = 0;  // fork to exit
+  double cpu_ms = 0;   // user+sys of the process and its children
 };
 
 // Runs `argv` (argv[0] is the path) with `env` and `stdin_data` inside the
 // network namespace at `netns_path` ("" for the current one), optionally
-// pinned to `cpu` (-1: not pinned). Killed after `timeout`.
+// pinned to `cpu` (-1: not pinned). Killed after `timeout`. One thread, no
+// helper threads: cheap enough to time plugin invocations with.
 CommandResult RunIn(const std::string& netns_path, const std::vector<std::string>& argv,
                     const std::vector<std::string>& env, const std::string& stdin_data,
                     std::chrono::seconds timeout = std::chrono::seconds(60), int cpu = -1);
@@ -106,6 +109,8 @@ struct PluginCall {
 struct PluginResult {
   int exit_code = -1;
   std::string out;
+  double wall_ms = 0;
+  double cpu_ms = 0;
   json::Value json;        // parsed stdout (null when empty/invalid)
   int error_code() const;  // "code" of an error reply, 0 otherwise
   std::string error_msg() const;
