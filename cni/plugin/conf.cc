@@ -147,10 +147,12 @@ Expected<NetConf> ParseNetConf(const json::Value& root, const Env& env) {
   CNI_RETURN_IF_ERROR(CheckKnownArgs(env.args, {"IP", "MAC", "K8S_POD_NAMESPACE", "K8S_POD_NAME",
                                                 "K8S_POD_INFRA_CONTAINER_ID", "K8S_POD_UID"}));
 
+  // Without "ipam" the built-in allocator takes its ranges from the runtime
+  // (runtimeConfig.ipRanges); with neither, the error names ipam.ranges.
+  static const json::Value kEmptyIpam = json::Object{};
   const json::Value* ipam = f.Get("ipam");
-  if (ipam == nullptr) return Error(kInvalidConfig, "missing required field ipam");
   bool allocating = env.verb == Verb::kAdd || env.verb == Verb::kCheck;
-  auto ic = ipam::ParseConfig(*ipam, runtime, args, env.args, allocating);
+  auto ic = ipam::ParseConfig(ipam ? *ipam : kEmptyIpam, runtime, args, env.args, allocating);
   if (!ic.ok()) return ic.error();
   c.ipam = std::move(*ic);
   if (c.mtu != 0 && c.mtu < 1280) {

@@ -10,7 +10,8 @@
 //     "isDefaultGateway": true,  // bridge mode: default route via the gateway
 //     "hairpinMode": false,      // bridge mode: reflect traffic back to its port
 //     "dns": {...},              // copied into the result
-//     "ipam": {...},             // see cni/ipam/config.h
+//     "ipam": {...},             // see cni/ipam/config.h; optional when the
+//                                // runtime passes runtimeConfig.ipRanges
 //     "capabilities": {"ipRanges": true, "mac": true, "ips": true, "dns": true},
 //     "runtimeConfig": {...}, "args": {...}, "prevResult": {...}
 //   }

@@ -110,6 +110,17 @@ TEST(NetConf, DelWithoutRangesIsFine) {
   EXPECT_EQ(add.error().code(), kInvalidConfig);
 }
 
+TEST(NetConf, IpamMayComeFromTheRuntimeAlone) {
+  auto c = Parse(R"({"cniVersion": "1.0.0", "name": "n", "type": "skiff-cni",
+                     "runtimeConfig": {"ipRanges": [[{"subnet": "10.244.0.0/24"}]]}})");
+  ASSERT_TRUE(c.ok()) << c.error().msg();
+  EXPECT_TRUE(c->ipam.built_in());
+  EXPECT_EQ(c->ipam.range_sets[0][0].subnet.ToString(), "10.244.0.0/24");
+  auto none = Parse(R"({"cniVersion": "1.0.0", "name": "n", "type": "skiff-cni"})");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().msg().find("ipam.ranges"), std::string::npos);
+}
+
 TEST(NetConf, ValidAttachments) {
   auto c = Parse(
       Conf(R"("cni.dev/valid-attachments": [{"containerID": "a", "ifname": "eth0"}])").c_str(),
