@@ -25,6 +25,28 @@ bool ReadRRHead(const uint8_t* msg, size_t len, size_t off, RRHead* rr) {
 
 }  // namespace
 
+void LowercaseCopy(const uint8_t* src, size_t n, uint8_t* dst) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  auto word = [&](size_t i) {
+    uint64_t x;
+    std::memcpy(&x, src + i, 8);
+    const uint64_t low7 = x & (kOnes * 0x7F);
+    const uint64_t ge_a = low7 + kOnes * (0x80 - 'A');      // bit 7 set where byte >= 'A'
+    const uint64_t gt_z = low7 + kOnes * (0x80 - 'Z' - 1);  // bit 7 set where byte > 'Z'
+    const uint64_t upper = (ge_a ^ gt_z) & ~x & (kOnes * 0x80);
+    x |= upper >> 2;  // 0x80 >> 2 == 0x20: 'A' -> 'a'
+    std::memcpy(dst + i, &x, 8);
+  };
+  if (n < 8) {
+    for (size_t i = 0; i < n; ++i)
+      dst[i] = ToLowerAscii(src[i]);
+    return;
+  }
+  for (size_t i = 0; i + 8 <= n; i += 8)
+    word(i);
+  if (n % 8) word(n - 8);  // overlapping tail: recomputed from src, so idempotent
+}
+
 uint64_t HashName(const uint8_t* p, size_t n) {
   // Multiply-xorshift over 8-byte words: names are short and the table is
   // private, so speed beats DoS-hardness here (the seed is per process).
@@ -100,6 +122,8 @@ ParseStatus ParseQuery(const uint8_t* msg, size_t len, Query* q) {
   const unsigned ancount = Get16(msg + 6), nscount = Get16(msg + 8), arcount = Get16(msg + 10);
 
   // Question name: no compression is possible this early in the message.
+  // First the structure (one step per label), then one 8-byte-at-a-time
+  // lowercasing copy: length bytes are <= 63 and never look like 'A'..'Z'.
   size_t off = kHeaderSize;
   size_t n = 0;
   q->label_starts[0] = q->label_starts[1] = q->label_starts[2] = q->label_starts[3] = 0;
@@ -110,14 +134,12 @@ ParseStatus ParseQuery(const uint8_t* msg, size_t len, Query* q) {
     if (l > kMaxLabelLen) return ParseStatus::kFormErr;
     if (n + 1 + l > kMaxNameLen || off + 1 + l > len) return ParseStatus::kFormErr;
     q->label_starts[n >> 6] |= uint64_t{1} << (n & 63);
-    q->lower[n] = l;
-    for (size_t i = 1; i <= l; ++i)
-      q->lower[n + i] = ToLowerAscii(msg[off + i]);
     n += size_t{l} + 1;
     off += size_t{l} + 1;
     if (l == 0) break;
     ++q->label_count;
   }
+  LowercaseCopy(msg + kHeaderSize, n, q->lower);
   if (off + 4 > len) return ParseStatus::kFormErr;
   q->qname = msg + kHeaderSize;
   q->qname_len = static_cast<uint16_t>(n);

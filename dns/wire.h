@@ -65,6 +65,9 @@ inline uint8_t ToLowerAscii(uint8_t c) {
   return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
+// Copies n bytes folding ASCII A-Z to a-z, 8 bytes at a time.
+void LowercaseCopy(const uint8_t* src, size_t n, uint8_t* dst);
+
 // Hash of a lower wire name (any byte string); stable within a process.
 uint64_t HashName(const uint8_t* p, size_t n);
 
