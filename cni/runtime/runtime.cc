@@ -333,4 +333,24 @@ Result<std::vector<std::string>> CniRuntime::GetVersionInfo(const std::string& p
   return versions;
 }
 
+Status CniRuntime::ValidateNetworkList(const NetworkConfigList& list) const {
+  for (const json::Value& plugin : list.plugins) {
+    std::string type = plugin.Find("type")->as_string();
+    auto versions = GetVersionInfo(type);
+    if (!versions.ok()) return versions.status();
+    bool supported = false;
+    for (const std::string& v : *versions)
+      supported = supported || v == list.cni_version;
+    if (!supported) {
+      std::string have;
+      for (const std::string& v : *versions)
+        have += (have.empty() ? "" : ", ") + v;
+      return FailedPrecondition("network \"" + list.name + "\": plugin \"" + type +
+                                "\" does not support CNI version " + list.cni_version +
+                                " (it supports " + have + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace skiff::cni::runtime

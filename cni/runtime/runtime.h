@@ -96,6 +96,11 @@ class CniRuntime {
   // The versions a plugin reports through VERSION.
   Result<std::vector<std::string>> GetVersionInfo(const std::string& plugin_type) const;
 
+  // Checks, before any pod uses it, that every plugin of the list is on the
+  // plugin path and supports the list's version (libcni's
+  // ValidateNetworkList). NOT_FOUND / FAILED_PRECONDITION name the plugin.
+  Status ValidateNetworkList(const NetworkConfigList& list) const;
+
   const Options& options() const { return options_; }
 
  private:

@@ -255,6 +255,17 @@ TEST_F(RuntimeTest, StatusOnlyFromVersion11) {
   EXPECT_EQ(versions->size(), 2u);
 }
 
+TEST_F(RuntimeTest, ValidateNetworkList) {
+  CniRuntime rt = MakeRuntime();
+  EXPECT_TRUE(rt.ValidateNetworkList(List("1.1.0")).ok());
+  Status old = rt.ValidateNetworkList(List("0.4.0"));  // the fakes speak 1.0.0 and 1.1.0
+  EXPECT_EQ(old.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(old.message().find("\"alpha\""), std::string::npos) << old.message();
+  auto missing = ParseConfList(R"({"cniVersion": "1.0.0", "name": "net",
+                                   "plugins": [{"type": "nope"}]})");
+  EXPECT_EQ(rt.ValidateNetworkList(*missing).code(), StatusCode::kNotFound);
+}
+
 TEST(CniErrorMapping, Codes) {
   EXPECT_EQ(StatusCodeForCniError(1), StatusCode::kFailedPrecondition);
   EXPECT_EQ(StatusCodeForCniError(3), StatusCode::kNotFound);
