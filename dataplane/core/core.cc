@@ -25,7 +25,7 @@ std::string SvcIdentity(const ServicePortInfo& info) {
 Core::Core(NodeInfo node, CoreLimits limits)
     : node_(std::move(node)),
       svc_alloc_(limits.max_services),
-      set_alloc_(limits.max_sets),
+      set_alloc_(limits.max_sets, std::chrono::milliseconds(limits.set_quarantine_ms)),
       backend_alloc_(limits.max_backends) {}
 
 Core::~Core() = default;
@@ -116,11 +116,11 @@ uint32_t Core::SetId(Plan& plan, const BackendSet& set) {
 
 void Core::ReleasePlanIds(Plan& plan) {
   for (uint32_t id : plan.new_svc_ids)
-    svc_alloc_.Release(id);
+    svc_alloc_.ReleaseNow(id);
   for (uint32_t id : plan.new_set_ids)
-    set_alloc_.Release(id);
+    set_alloc_.ReleaseNow(id);
   for (uint32_t id : plan.new_backend_ids)
-    backend_alloc_.Release(id);
+    backend_alloc_.ReleaseNow(id);
   plan.new_svc_ids.clear();
   plan.new_set_ids.clear();
   plan.new_backend_ids.clear();

@@ -40,6 +40,8 @@ struct CoreLimits {
   uint32_t max_services = 262144;  // svc_id < max
   uint32_t max_sets = 131072;
   uint32_t max_backends = 262144;
+  // A freed backend-set id (= Maglev table slot) is reused only after this.
+  uint32_t set_quarantine_ms = 2000;
 };
 
 class Core {

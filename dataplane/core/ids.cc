@@ -3,6 +3,11 @@
 namespace skiff::dataplane {
 
 uint32_t IdAllocator::Allocate() {
+  auto now = std::chrono::steady_clock::now();
+  while (!cooling_.empty() && now - cooling_.front().second >= quarantine_) {
+    ReleaseNow(cooling_.front().first);
+    cooling_.pop_front();
+  }
   if (!free_.empty()) {
     uint32_t id = *free_.begin();
     free_.erase(free_.begin());
@@ -24,6 +29,14 @@ void IdAllocator::MarkUsed(uint32_t id) {
 }
 
 void IdAllocator::Release(uint32_t id) {
+  if (quarantine_.count() > 0) {
+    cooling_.emplace_back(id, std::chrono::steady_clock::now());
+    return;
+  }
+  ReleaseNow(id);
+}
+
+void IdAllocator::ReleaseNow(uint32_t id) {
   if (id == 0 || id >= next_) return;
   if (id == next_ - 1) {
     --next_;

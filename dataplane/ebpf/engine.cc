@@ -35,8 +35,58 @@ auto Find(const M& m, const K& k) -> std::optional<typename M::mapped_type> {
 
 }  // namespace
 
-EbpfEngine::EbpfEngine(const LbMaps& maps, uint32_t maglev_size)
-    : maps_(maps), maglev_size_(maglev_size) {}
+EbpfEngine::EbpfEngine(const LbMaps& maps, uint32_t maglev_size, uint32_t tables_per_pool)
+    : maps_(maps), maglev_size_(maglev_size), tables_per_pool_(tables_per_pool) {
+  bpf_map_info info;
+  std::memset(&info, 0, sizeof(info));
+  __u32 len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(maps_.maglev, &info, &len) == 0) max_pools_ = info.max_entries;
+}
+
+EbpfEngine::~EbpfEngine() {
+  for (auto& p : pools_) {
+    if (p.mem) munmap(p.mem, p.bytes);
+    if (p.fd >= 0) close(p.fd);
+  }
+}
+
+Result<EbpfEngine::Pool*> EbpfEngine::EnsurePool(uint32_t pool) {
+  if (pool < pools_.size() && pools_[pool].mem) return &pools_[pool];
+  if (pool >= pools_.size()) pools_.resize(pool + 1);
+  Pool& p = pools_[pool];
+  const size_t elems = static_cast<size_t>(tables_per_pool_) * ((maglev_size_ + 1) / 2);
+  p.bytes = (elems * 8 + 4095) & ~size_t{4095};
+  __u32 key = pool, inner_id = 0;
+  if (bpf_map_lookup_elem(maps_.maglev, &key, &inner_id) == 0) {
+    p.fd = bpf_map_get_fd_by_id(inner_id);  // pool pinned by an earlier run
+  } else {
+    bpf_map_create_opts opts;
+    std::memset(&opts, 0, sizeof(opts));
+    opts.sz = sizeof(opts);
+    opts.map_flags = BPF_F_MMAPABLE;
+    p.fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "skiff_mgl_pool", 4, 8, static_cast<__u32>(elems),
+                          &opts);
+    if (p.fd < 0) return MapError(SKIFF_MAP_MAGLEV, "create table pool", errno);
+    __u32 value = static_cast<__u32>(p.fd);
+    // The one map-in-map update per pool (it waits for an RCU grace period).
+    if (bpf_map_update_elem(maps_.maglev, &key, &value, BPF_ANY) != 0) {
+      int err = errno;
+      close(p.fd);
+      p.fd = -1;
+      return MapError(SKIFF_MAP_MAGLEV, "publish table pool", err);
+    }
+  }
+  if (p.fd < 0) return MapError(SKIFF_MAP_MAGLEV, "open table pool", errno);
+  void* mem = mmap(nullptr, p.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, p.fd, 0);
+  if (mem == MAP_FAILED) {
+    int err = errno;
+    close(p.fd);
+    p.fd = -1;
+    return MapError(SKIFF_MAP_MAGLEV, "mmap table pool", err);
+  }
+  p.mem = static_cast<uint8_t*>(mem);
+  return &p;
+}
 
 Result<State> EbpfEngine::ReadInstalled() {
   std::vector<skiff_member_key> stale;
@@ -44,25 +94,9 @@ Result<State> EbpfEngine::ReadInstalled() {
   if (!st.ok()) return st.status();
   for (const auto& k : stale)
     bpf_map_delete_elem(maps_.members, &k);
-  // Tables without members (set creation interrupted before members).
-  std::vector<__u32> orphan_tables;
-  bpf_map_info info;
-  std::memset(&info, 0, sizeof(info));
-  __u32 len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(maps_.maglev, &info, &len) == 0) {
-    for (__u32 id = 1; id < info.max_entries; ++id) {
-      __u32 inner;
-      if (bpf_map_lookup_elem(maps_.maglev, &id, &inner) == 0 && !st->sets.count(id))
-        orphan_tables.push_back(id);
-    }
-  }
-  for (__u32 id : orphan_tables)
-    bpf_map_delete_elem(maps_.maglev, &id);
-  if (!stale.empty() || !orphan_tables.empty())
-    log::Get("proxy")->info(
-        "msg=\"dropped leftovers of an interrupted update\" members={} "
-        "tables={}",
-        stale.size(), orphan_tables.size());
+  if (!stale.empty())
+    log::Get("proxy")->info("msg=\"dropped leftovers of an interrupted update\" members={}",
+                            stale.size());
   installed_ = *st;
   return installed_;
 }
@@ -76,14 +110,9 @@ void EbpfEngine::ZeroStats(int fd, uint32_t id) {
 }
 
 Status EbpfEngine::WriteSet(uint32_t id, const BackendSet& set) {
-  for (const auto& m : set.members) {
-    skiff_member_key k{id, m.backend_id};
-    skiff_member_value v;
-    std::memset(&v, 0, sizeof(v));
-    v.weight = m.weight;
-    v.flags = m.terminating ? SKIFF_MEMBER_TERMINATING : 0;
-    SKIFF_RETURN_IF_ERROR(Update(maps_.members, SKIFF_MAP_MEMBERS, &k, &v));
-  }
+  if (id == 0 || id / tables_per_pool_ >= max_pools_)
+    return Status(StatusCode::kResourceExhausted,
+                  "backend set id " + std::to_string(id) + " beyond map skiff_maglev_v1 capacity");
   std::vector<MaglevBackend> mb;
   for (const auto& m : set.members) {
     auto b = installed_.backends.find(m.backend_id);
@@ -94,36 +123,31 @@ Status EbpfEngine::WriteSet(uint32_t id, const BackendSet& set) {
                   m.active() ? m.weight : uint16_t{0}});
   }
   std::vector<uint32_t> table = BuildMaglevTable(mb, maglev_size_);
-
-  bpf_map_create_opts opts;
-  std::memset(&opts, 0, sizeof(opts));
-  opts.sz = sizeof(opts);
-  opts.map_flags = BPF_F_MMAPABLE;
-  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "skiff_maglev", 4, 4, maglev_size_, &opts);
-  if (fd < 0) return MapError(SKIFF_MAP_MAGLEV, "create table", errno);
-  // Array elements are 8-byte aligned in the kernel (elem_size =
-  // round_up(value_size, 8)), so the mmap'ed layout has an 8-byte stride.
-  size_t bytes = (static_cast<size_t>(maglev_size_) * 8 + 4095) & ~size_t{4095};
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (mem == MAP_FAILED) {
-    int err = errno;
-    close(fd);
-    return MapError(SKIFF_MAP_MAGLEV, "mmap table", err);
+  auto pool = EnsurePool(id / tables_per_pool_);
+  if (!pool.ok()) return pool.status();
+  // Two slots per 8-byte element (low half = even slot), as lb_select reads.
+  const size_t half = (maglev_size_ + 1) / 2;
+  auto* elems = reinterpret_cast<uint64_t*>((*pool)->mem) + (id % tables_per_pool_) * half;
+  for (size_t k = 0; k < half; ++k) {
+    uint64_t lo = table[2 * k];
+    uint64_t hi = 2 * k + 1 < table.size() ? table[2 * k + 1] : 0;
+    elems[k] = lo | (hi << 32);
   }
-  auto* slots = static_cast<uint8_t*>(mem);
-  for (size_t i = 0; i < table.size(); ++i)
-    std::memcpy(slots + i * 8, &table[i], 4);
-  munmap(mem, bytes);
-  __u32 key = id;
-  __u32 value = static_cast<__u32>(fd);
-  Status s = Update(maps_.maglev, SKIFF_MAP_MAGLEV, &key, &value);
-  close(fd);
-  return s;
+  // Members after the table: "members exist" implies "table complete" for a
+  // restarted proxy that finds this set pinned.
+  for (const auto& m : set.members) {
+    skiff_member_key k{id, m.backend_id};
+    skiff_member_value v;
+    std::memset(&v, 0, sizeof(v));
+    v.weight = m.weight;
+    v.flags = m.terminating ? SKIFF_MEMBER_TERMINATING : 0;
+    SKIFF_RETURN_IF_ERROR(Update(maps_.members, SKIFF_MAP_MEMBERS, &k, &v));
+  }
+  return Status::Ok();
 }
 
 Status EbpfEngine::RemoveSet(uint32_t id, const BackendSet& set) {
-  __u32 key = id;
-  SKIFF_RETURN_IF_ERROR(Delete(maps_.maglev, SKIFF_MAP_MAGLEV, &key));
+  // The table stays: its id is quarantined by core before reuse.
   for (const auto& m : set.members) {
     skiff_member_key k{id, m.backend_id};
     SKIFF_RETURN_IF_ERROR(Delete(maps_.members, SKIFF_MAP_MEMBERS, &k));

@@ -66,11 +66,15 @@ void DropIncompatiblePins(skiff_lb* skel, const LoadOptions& o) {
       skiff_config cfg;
       __u32 zero = 0;
       if (cfd >= 0 && bpf_map_lookup_elem(cfd, &zero, &cfg) == 0 && cfg.maglev_size != 0 &&
-          cfg.maglev_size != o.maglev_size)
+          (cfg.maglev_size != o.maglev_size || cfg.tables_per_pool != o.tables_per_pool))
         ok = false;
       if (cfd >= 0) close(cfd);
     }
     close(fd);
+    if (!ok && std::strcmp(bpf_map__name(map), SKIFF_MAP_MAGLEV) == 0) {
+      // Tables go: the member entries that promise them must go too.
+      unlink((o.pin_root + "/" SKIFF_MAP_MEMBERS).c_str());
+    }
     if (!ok) {
       logger->warn(
           "msg=\"pinned map incompatible with this build or its options; recreating\" "
@@ -84,9 +88,12 @@ void DropIncompatiblePins(skiff_lb* skel, const LoadOptions& o) {
 // libbpf's own messages go to the proxy log at debug level (its warnings
 // include expected probes such as "Parent Qdisc doesn't exists").
 int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
-  char buf[1024];
-  vsnprintf(buf, sizeof(buf), fmt, args);
-  std::string msg(buf);
+  va_list copy;
+  va_copy(copy, args);
+  int n = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  std::string msg(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) vsnprintf(msg.data(), msg.size() + 1, fmt, args);
   while (!msg.empty() && msg.back() == '\n')
     msg.pop_back();
   if (level == LIBBPF_WARN)
@@ -117,6 +124,9 @@ Result<std::unique_ptr<LoadedLb>> Load(const LoadOptions& o) {
   if (!IsPrime(o.maglev_size) || o.maglev_size < 7 || o.maglev_size > 1000003)
     return InvalidArgument("--maglev-table-size " + std::to_string(o.maglev_size) +
                            " must be a prime in 7..1000003 (e.g. 16381)");
+  if (o.tables_per_pool == 0 || o.tables_per_pool > 65536)
+    return InvalidArgument("Maglev tables per pool " + std::to_string(o.tables_per_pool) +
+                           " must be in 1..65536");
   if (o.snat_port_min == 0 || o.snat_port_max < o.snat_port_min)
     return InvalidArgument("SNAT port range " + std::to_string(o.snat_port_min) + "-" +
                            std::to_string(o.snat_port_max) + " is empty");
@@ -134,15 +144,16 @@ Result<std::unique_ptr<LoadedLb>> Load(const LoadOptions& o) {
   bpf_map__set_max_entries(s->maps.skiff_be_v1, o.max_backends);
   bpf_map__set_max_entries(s->maps.skiff_best_v1, o.max_backends);
   bpf_map__set_max_entries(s->maps.skiff_member_v1, o.max_backends * 4);
-  bpf_map__set_max_entries(s->maps.skiff_maglev_v1, o.max_sets);
+  const uint32_t pools = (o.max_sets + o.tables_per_pool - 1) / o.tables_per_pool;
+  bpf_map__set_max_entries(s->maps.skiff_maglev_v1, pools);
   // Inner table template of the configured size (the BTF template has the
   // default size).
   bpf_map_create_opts inner_opts;
   std::memset(&inner_opts, 0, sizeof(inner_opts));
   inner_opts.sz = sizeof(inner_opts);
   inner_opts.map_flags = BPF_F_MMAPABLE;
-  int inner_fd =
-      bpf_map_create(BPF_MAP_TYPE_ARRAY, "skiff_mgl_tmpl", 4, 4, o.maglev_size, &inner_opts);
+  int inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "skiff_mgl_tmpl", 4, 8,
+                                o.tables_per_pool * ((o.maglev_size + 1) / 2), &inner_opts);
   if (inner_fd < 0) return MapError(SKIFF_MAP_MAGLEV, "create inner template", errno);
   bpf_map__set_inner_map_fd(s->maps.skiff_maglev_v1, inner_fd);
   bpf_map__set_max_entries(s->maps.skiff_ct4_v1, o.ct_entries);
@@ -183,6 +194,7 @@ Result<std::unique_ptr<LoadedLb>> Load(const LoadOptions& o) {
   cfg.maglev_size = o.maglev_size;
   cfg.snat_port_min = o.snat_port_min;
   cfg.snat_port_max = o.snat_port_max;
+  cfg.tables_per_pool = o.tables_per_pool;
   if (bpf_map_update_elem(m.config, &zero, &cfg, BPF_ANY) != 0)
     return MapError(SKIFF_MAP_CONFIG, "update", errno);
   return lb;

@@ -22,6 +22,7 @@ struct LoadOptions {
   uint32_t max_frontends = SKIFF_DEFAULT_MAX_FRONTENDS;
   uint32_t max_backends = SKIFF_DEFAULT_MAX_BACKENDS;
   uint32_t max_sets = SKIFF_DEFAULT_MAX_SETS;
+  uint32_t tables_per_pool = 256;  // Maglev tables per pool (pool = one inner map)
   uint32_t ct_entries = SKIFF_DEFAULT_CT_ENTRIES;
   uint16_t snat_port_min = 61000;
   uint16_t snat_port_max = 65000;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -213,10 +214,15 @@ Result<State> ReadState(const LbMaps& maps, std::vector<skiff_member_key>* stale
                 sets[key->set_id].members.push_back(
                     {key->backend_id, val->weight, (val->flags & SKIFF_MEMBER_TERMINATING) != 0});
               }));
+  // A set is installed when its members exist and its table pool does.
+  skiff_config cfg;
+  __u32 zero = 0;
+  if (bpf_map_lookup_elem(maps.config, &zero, &cfg) != 0 || cfg.tables_per_pool == 0)
+    cfg.tables_per_pool = 0;
   for (auto& [id, set] : sets) {
+    __u32 pool = cfg.tables_per_pool ? id / cfg.tables_per_pool : 0;
     __u32 inner_id = 0;
-    __u32 key = id;
-    bool has_table = bpf_map_lookup_elem(maps.maglev, &key, &inner_id) == 0;
+    bool has_table = cfg.tables_per_pool && bpf_map_lookup_elem(maps.maglev, &pool, &inner_id) == 0;
     if (!has_table) {
       if (stale_members)
         for (const auto& m : set.members)
@@ -230,23 +236,29 @@ Result<State> ReadState(const LbMaps& maps, std::vector<skiff_member_key>* stale
 }
 
 Result<std::vector<uint32_t>> ReadMaglev(const LbMaps& maps, uint32_t set_id) {
+  auto cfg = ReadConfig(maps);
+  if (!cfg.ok()) return cfg.status();
+  if (cfg->tables_per_pool == 0 || cfg->maglev_size == 0)
+    return NotFound("no Maglev configuration in " SKIFF_MAP_CONFIG);
+  __u32 pool = set_id / cfg->tables_per_pool;
   __u32 inner_id = 0;
-  if (bpf_map_lookup_elem(maps.maglev, &set_id, &inner_id) != 0)
+  if (bpf_map_lookup_elem(maps.maglev, &pool, &inner_id) != 0)
     return NotFound("backend set " + std::to_string(set_id) + " has no Maglev table");
   int fd = bpf_map_get_fd_by_id(inner_id);
-  if (fd < 0) return MapError(SKIFF_MAP_MAGLEV, "open inner table", errno);
-  bpf_map_info info;
-  std::memset(&info, 0, sizeof(info));
-  __u32 len = sizeof(info);
-  if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) {
-    int err = errno;
-    close(fd);
-    return MapError(SKIFF_MAP_MAGLEV, "inner info", err);
-  }
-  std::vector<uint32_t> table(info.max_entries, 0);
-  for (__u32 i = 0; i < info.max_entries; ++i)
-    bpf_map_lookup_elem(fd, &i, &table[i]);
+  if (fd < 0) return MapError(SKIFF_MAP_MAGLEV, "open table pool", errno);
+  const size_t half = (cfg->maglev_size + 1) / 2;
+  const size_t bytes =
+      (static_cast<size_t>(cfg->tables_per_pool) * half * 8 + 4095) & ~size_t{4095};
+  void* mem = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
   close(fd);
+  if (mem == MAP_FAILED) return MapError(SKIFF_MAP_MAGLEV, "mmap table pool", errno);
+  const auto* elems = static_cast<const uint64_t*>(mem) + (set_id % cfg->tables_per_pool) * half;
+  std::vector<uint32_t> table(cfg->maglev_size);
+  for (size_t i = 0; i < table.size(); ++i) {
+    uint64_t e = elems[i / 2];
+    table[i] = static_cast<uint32_t>((i & 1) ? e >> 32 : e);
+  }
+  munmap(mem, bytes);
   return table;
 }
 

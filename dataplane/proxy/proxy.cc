@@ -72,7 +72,8 @@ Status Proxy::Init() {
   auto lb = ebpf::Load(opt_.load);
   if (!lb.ok()) return lb.status();
   lb_ = std::move(lb).value();
-  engine_ = std::make_unique<ebpf::EbpfEngine>(lb_->maps(), opt_.load.maglev_size);
+  engine_ = std::make_unique<ebpf::EbpfEngine>(lb_->maps(), opt_.load.maglev_size,
+                                               opt_.load.tables_per_pool);
   CoreLimits limits{opt_.load.max_services, opt_.load.max_sets, opt_.load.max_backends};
   core_ = std::make_unique<Core>(NodeInfo{opt_.node_name}, limits);
   auto installed = engine_->ReadInstalled();

@@ -112,13 +112,17 @@ static __always_inline struct skiff_backend* lb_select(const struct skiff_svc_va
   }
   if (!backend_id) {
     struct skiff_config* cfg = lb_config();
-    if (!cfg || cfg->maglev_size == 0) return 0;
-    void* table = bpf_map_lookup_elem(&skiff_maglev_v1, &svc->set_id);
-    if (!table) return 0;
+    if (!cfg || cfg->maglev_size == 0 || cfg->tables_per_pool == 0) return 0;
+    __u32 pool = svc->set_id / cfg->tables_per_pool;
+    __u32 table = svc->set_id % cfg->tables_per_pool;
+    void* tables = bpf_map_lookup_elem(&skiff_maglev_v1, &pool);
+    if (!tables) return 0;
     __u32 slot = hash % cfg->maglev_size;
-    __u32* bid = bpf_map_lookup_elem(table, &slot);
-    if (!bid || !*bid) return 0;
-    backend_id = *bid;
+    __u32 idx = table * ((cfg->maglev_size + 1) / 2) + slot / 2;
+    __u64* pair = bpf_map_lookup_elem(tables, &idx);
+    if (!pair) return 0;
+    backend_id = (slot & 1) ? (__u32)(*pair >> 32) : (__u32)*pair;
+    if (!backend_id) return 0;
   }
   struct skiff_backend* be = bpf_map_lookup_elem(&skiff_be_v1, &backend_id);
   if (!be) return 0;

@@ -41,13 +41,14 @@ struct {
   __uint(pinning, LIBBPF_PIN_BY_NAME);
 } skiff_member_v1 SEC(".maps");
 
-/* Inner template: one Maglev table, backend_id per slot. */
+/* Inner template: one pool of Maglev tables, two backend ids per element
+ * (the loader sets the real size). */
 struct skiff_maglev_inner {
   __uint(type, BPF_MAP_TYPE_ARRAY);
-  __uint(max_entries, SKIFF_DEFAULT_MAGLEV_SIZE);
+  __uint(max_entries, (SKIFF_DEFAULT_MAGLEV_SIZE + 1) / 2);
   __uint(map_flags, BPF_F_MMAPABLE);
   __type(key, __u32);
-  __type(value, __u32);
+  __type(value, __u64);
 };
 
 struct {

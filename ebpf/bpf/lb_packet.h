@@ -127,19 +127,21 @@ static __always_inline int addr_zero(const union skiff_addr* a) {
 /* The reply entry of a forward entry (see lb_decide for the layout). */
 static __always_inline struct skiff_ct_value* ct_lookup_reply(const struct pkt* p,
                                                               const struct skiff_ct_value* fwd) {
-  struct pkt r = {};
-  r.family = p->family;
-  r.proto = p->proto;
-  r.saddr = fwd->addr;
-  r.sport = fwd->port;
-  if (fwd->flags & SKIFF_CT_SNAT) {
-    r.daddr = fwd->addr2;
-    r.dport = fwd->port2;
-  } else {
-    r.daddr = p->saddr;
-    r.dport = p->sport;
+  int snat = fwd->flags & SKIFF_CT_SNAT;
+  const union skiff_addr* d = snat ? &fwd->addr2 : &p->saddr;
+  __u16 dport = snat ? fwd->port2 : p->sport;
+  if (p->family == SKIFF_AF_INET) {
+    struct skiff_ct4_key k = {.saddr = fwd->addr.v4,
+                              .daddr = d->v4,
+                              .sport = fwd->port,
+                              .dport = dport,
+                              .proto = p->proto};
+    return bpf_map_lookup_elem(&skiff_ct4_v1, &k);
   }
-  return ct_lookup(&r);
+  struct skiff_ct6_key k = {.sport = fwd->port, .dport = dport, .proto = p->proto};
+  __builtin_memcpy(k.saddr, fwd->addr.v6, 16);
+  __builtin_memcpy(k.daddr, d->v6, 16);
+  return bpf_map_lookup_elem(&skiff_ct6_v1, &k);
 }
 
 /* Existing flow: translate as recorded, refresh, count. Returns LB_PASS for

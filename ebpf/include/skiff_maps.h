@@ -146,9 +146,15 @@ struct skiff_member_value {
 };
 SKIFF_STATIC_ASSERT(sizeof(struct skiff_member_value) == 4, "member value size");
 
-/* skiff_maglev_v1: ARRAY_OF_MAPS set_id -> inner ARRAY[maglev_size] of
- * backend_id. Inner maps are built complete before insertion and never
- * modified afterwards, so readers never see a half-written table. */
+/* skiff_maglev_v1: ARRAY_OF_MAPS pool -> inner ARRAY ("table pool") of
+ * tables_per_pool Maglev tables. Elements are __u64 holding two slots (slot
+ * 2k in the low half, 2k+1 in the high half), so a table takes
+ * ceil(maglev_size / 2) elements and set_id s lives in pool s / tables_per_pool
+ * at table s % tables_per_pool. Pools are created ahead and mmap'ed by the
+ * engine: writing a table costs no syscall and no map-in-map update (which
+ * waits for an RCU grace period). A table is written completely before its
+ * set's members and frontends reference it, and a freed set id is reused only
+ * after a quarantine, so readers never see a table change under them. */
 
 /* ---- Connection tracking ------------------------------------------------ */
 /* Keys are the packet's tuple as seen on ingress; forward and reply entries
@@ -276,7 +282,7 @@ struct skiff_config {
   __u32 snat_ip6[4];
   __u16 snat_port_min; /* host order */
   __u16 snat_port_max;
-  __u32 pad;
+  __u32 tables_per_pool; /* Maglev tables per pool of skiff_maglev_v1 */
 };
 SKIFF_STATIC_ASSERT(sizeof(struct skiff_config) == 32, "config size");
 

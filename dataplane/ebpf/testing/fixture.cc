@@ -11,7 +11,8 @@
 
 namespace skiff::dataplane::testing {
 
-Result<std::unique_ptr<LbFixture>> LbFixture::Create(uint32_t maglev_size, std::string node_name) {
+Result<std::unique_ptr<LbFixture>> LbFixture::Create(uint32_t maglev_size, std::string node_name,
+                                                     uint32_t capacity) {
   static std::atomic<int> seq{0};
   std::unique_ptr<LbFixture> f(new LbFixture());
   f->root_ =
@@ -19,18 +20,19 @@ Result<std::unique_ptr<LbFixture>> LbFixture::Create(uint32_t maglev_size, std::
   ebpf::LoadOptions o;
   o.pin_root = f->root_;
   o.maglev_size = maglev_size;
-  o.max_frontends = 1 << 16;
-  o.max_services = 1 << 16;
-  o.max_backends = 1 << 14;
-  o.max_sets = 1 << 14;
+  o.max_frontends = capacity + 64;
+  o.max_services = capacity + 64;
+  o.max_backends = capacity * 4 + 64;
+  o.max_sets = capacity + 64;
   o.ct_entries = 1 << 16;
   auto lb = ebpf::Load(o);
   if (!lb.ok()) return lb.status();
   f->lb_ = std::move(lb).value();
-  f->engine_ = std::make_unique<ebpf::EbpfEngine>(f->lb_->maps(), maglev_size);
+  f->engine_ = std::make_unique<ebpf::EbpfEngine>(f->lb_->maps(), maglev_size, o.tables_per_pool);
   auto inst = f->engine_->ReadInstalled();
   if (!inst.ok()) return inst.status();
-  f->core_ = std::make_unique<Core>(NodeInfo{std::move(node_name)});
+  f->core_ = std::make_unique<Core>(NodeInfo{std::move(node_name)},
+                                    CoreLimits{o.max_services, o.max_sets, o.max_backends});
   return f;
 }
 

@@ -25,8 +25,11 @@ struct RunResult {
 class LbFixture {
  public:
   // UNAVAILABLE when the kernel cannot load the programs.
+  // `capacity`: frontends/service ports the maps must hold (backends and
+  // sets get 4x / 1x of it).
   static Result<std::unique_ptr<LbFixture>> Create(uint32_t maglev_size = 16381,
-                                                   std::string node_name = "node-a");
+                                                   std::string node_name = "node-a",
+                                                   uint32_t capacity = 1 << 16);
   ~LbFixture();
 
   // Records the objects and plans/applies/commits every affected Service.
