@@ -20,7 +20,7 @@ packages=(
   containernetworking-plugins containerd runc
   # peers for tests and benchmarks
   etcd-server etcd-client dnsperf knot nsd unbound dnsmasq-base wrk iperf3
-  bind9-dnsutils haproxy hyperfine
+  bind9-dnsutils haproxy hyperfine ethtool
 )
 
 missing=()
