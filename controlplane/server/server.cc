@@ -17,8 +17,11 @@
 #include "controlplane/apiserver/registry.h"
 #include "controlplane/auth/pki.h"
 #include "controlplane/auth/tokens.h"
+#include "controlplane/controllers/deployment_controller.h"
+#include "controlplane/controllers/endpointslice_controller.h"
 #include "controlplane/controllers/garbage_collector.h"
 #include "controlplane/controllers/namespace_controller.h"
+#include "controlplane/controllers/replicaset_controller.h"
 #include "controlplane/store/store.h"
 
 namespace skiff::server {
@@ -154,6 +157,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::GarbageCollector>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::NamespaceController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::ReplicaSetController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::DeploymentController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::EndpointSliceController>(*impl->local_client));
     for (auto& c : impl->controllers)
       c->Start();
   }
