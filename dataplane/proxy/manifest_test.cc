@@ -93,6 +93,17 @@ TEST(Manifest, JsonAndGarbage) {
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->services.size(), 1u);
   EXPECT_FALSE(ParseManifest("kind: [unclosed", "bad").ok());
+  auto arr = ParseManifest(R"([{"kind":"Service","metadata":{"name":"a"},
+      "spec":{"clusterIP":"10.96.0.13","ports":[{"port":80}]}},
+      {"kind":"EndpointSlice","metadata":{"name":"a-1",
+       "labels":{"kubernetes.io/service-name":"a"}},
+       "endpoints":[{"addresses":["10.1.0.1"],"conditions":{"ready":false}}],
+       "ports":[{"port":8080}]}])",
+                           "a.json");
+  ASSERT_TRUE(arr.ok()) << arr.status().ToString();
+  ASSERT_EQ(arr->slices.size(), 1u);
+  EXPECT_EQ(arr->slices[0].endpoints[0].ready, false);
+  EXPECT_FALSE(ParseManifest("[{\"kind\": }]", "bad.json").ok());
   auto missing = ParseManifest("kind: EndpointSlice\nmetadata: {name: x}\n", "s");
   ASSERT_TRUE(missing.ok());
   ASSERT_EQ(missing->errors.size(), 1u);
