@@ -14,7 +14,7 @@ packages=(
   # ebpf
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   # dpdk
-  libdpdk-dev dpdk
+  libdpdk-dev dpdk dpdk-dev
   # networking and runtime
   iproute2 iptables nftables iputils-ping procps psmisc curl openssl
   containernetworking-plugins containerd runc
