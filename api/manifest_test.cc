@@ -369,6 +369,71 @@ TEST(ManifestListTest, ListItemsExpanded) {
   EXPECT_EQ(As<ReplicaSet>(r.objects[1]).spec().replicas(), 3);
 }
 
+TEST(ManifestHabitsTest, KubectlDryRunOutputLoads) {
+  // What `kubectl create deployment web --image=nginx --dry-run=client -o yaml` prints.
+  LoadResult r = LoadManifests(R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  creationTimestamp: null
+  labels:
+    app: web
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  strategy: {}
+  template:
+    metadata:
+      creationTimestamp: null
+      labels:
+        app: web
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        resources: {}
+status: {}
+)",
+                               "dry-run.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Deployment& d = As<Deployment>(r.objects[0]);
+  EXPECT_FALSE(d.metadata().has_creation_timestamp());
+  EXPECT_TRUE(d.spec().has_strategy());
+  EXPECT_TRUE(d.spec().template_().spec().containers(0).has_resources());
+  EXPECT_TRUE(d.has_status());
+}
+
+TEST(ManifestHabitsTest, CrlfLineEndingsAndByteOrderMark) {
+  std::string text =
+      "\xef\xbb\xbf"
+      "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: a\r\ndata:\r\n"
+      "  k: v\r\n---\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: b\r\n";
+  LoadResult r = LoadManifests(text, "windows.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r.objects.size(), 2u);
+  EXPECT_EQ(As<ConfigMap>(r.objects[0]).data().at("k"), "v");
+  EXPECT_EQ(GetObjectMeta(*r.objects[1].object)->name(), "b");
+  EXPECT_EQ(r.objects[1].document, 2);
+
+  LoadResult bom_marker = LoadManifests(
+      "\xef\xbb\xbf---\napiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n", "bom.yaml");
+  ASSERT_TRUE(bom_marker.ok()) << bom_marker.status().ToString();
+  EXPECT_EQ(bom_marker.objects.size(), 1u);
+}
+
+TEST(ManifestHabitsTest, HelmStyleSourceComments) {
+  LoadResult r = LoadManifests(
+      "---\n# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  "
+      "name: a\n---\n# Source: chart/templates/empty.yaml\n---\n# Source: "
+      "chart/templates/ns.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n",
+      "helm.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r.objects.size(), 2u);
+  EXPECT_EQ(r.objects[1].document, 3);
+}
+
 // --- errors --------------------------------------------------------------------------------
 
 TEST(ManifestErrorTest, UnknownFieldFailsOnlyItsDocument) {
