@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
   flags.Int("node-cidr-mask-size-ipv6", &mask_v6, "Prefix length of each node's IPv6 podCIDR.");
   flags.Duration("compaction-interval", &opts.compaction_interval,
                  "How often to compact store history; 0 disables.");
+  std::chrono::milliseconds eviction = opts.pod_eviction_timeout;
+  flags.Duration("node-monitor-grace-period", &opts.node_monitor_grace,
+                 "A node whose agent is silent this long is marked NotReady.");
+  flags.Duration("pod-eviction-timeout", &eviction,
+                 "How long pods without their own toleration stay on a NotReady node.");
   flags.String("log-level", &log_level, "trace, debug, info, warn, error.");
   auto args = flags.Parse(argc, argv);
   if (!args.ok()) {
@@ -55,6 +60,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   opts.ranges.node_port_range = port_range;
+  opts.pod_eviction_timeout = std::chrono::duration_cast<std::chrono::seconds>(eviction);
   opts.ranges.node_cidr_mask_v4 = static_cast<int>(mask_v4);
   opts.ranges.node_cidr_mask_v6 = static_cast<int>(mask_v6);
 

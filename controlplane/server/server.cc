@@ -21,7 +21,9 @@
 #include "controlplane/controllers/endpointslice_controller.h"
 #include "controlplane/controllers/garbage_collector.h"
 #include "controlplane/controllers/namespace_controller.h"
+#include "controlplane/controllers/node_lifecycle_controller.h"
 #include "controlplane/controllers/replicaset_controller.h"
+#include "controlplane/controllers/statefulset_controller.h"
 #include "controlplane/store/store.h"
 
 namespace skiff::server {
@@ -163,6 +165,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::DeploymentController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::EndpointSliceController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::StatefulSetController>(*impl->local_client));
+    controllers::NodeLifecycleOptions lifecycle;
+    lifecycle.node_monitor_grace = options.node_monitor_grace;
+    lifecycle.default_toleration = options.pod_eviction_timeout;
+    lifecycle.monitor_period = std::min<std::chrono::milliseconds>(lifecycle.monitor_period,
+                                                                   options.node_monitor_grace / 4);
+    impl->controllers.push_back(
+        std::make_unique<controllers::NodeLifecycleController>(*impl->local_client, lifecycle));
     for (auto& c : impl->controllers)
       c->Start();
   }

@@ -23,6 +23,10 @@ struct ServerOptions {
   apiserver::NetworkRanges ranges;
   std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
   bool run_controllers = true;
+  // Node lifecycle: a node silent this long is NotReady; pods without a
+  // toleration of that are evicted after pod_eviction_timeout.
+  std::chrono::milliseconds node_monitor_grace{std::chrono::seconds(40)};
+  std::chrono::seconds pod_eviction_timeout{300};
   // Tries, 0.5 s apart, to reach the store at start before giving up.
   int store_connect_attempts = 60;
 };
