@@ -353,6 +353,8 @@ Status LoadResult::status() const {
 LoadResult LoadManifests(std::string_view text, std::string_view source) {
   LoadResult result;
   Loader loader(source, &result);
+  // A UTF-8 byte order mark (Windows editors) would hide a leading "---" from the splitter.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   for (const Chunk& chunk : SplitDocuments(text))
     loader.LoadChunk(chunk);
   return result;
