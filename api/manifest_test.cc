@@ -434,6 +434,45 @@ TEST(ManifestHabitsTest, HelmStyleSourceComments) {
   EXPECT_EQ(r.objects[1].document, 3);
 }
 
+TEST(ManifestHabitsTest, KubectlGetOutputWithManagedFields) {
+  const char* text = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  creationTimestamp: "2024-05-01T10:00:00Z"
+  managedFields:
+  - apiVersion: v1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:data:
+        .: {}
+        f:k: {}
+      f:metadata:
+        f:labels:
+          f:app: {}
+    manager: kubectl-client-side-apply
+    operation: Update
+    time: "2024-05-01T10:00:00Z"
+  name: a
+  namespace: default
+  resourceVersion: "12345"
+  uid: 6b2a1c5e-0000-4000-8000-000000000001
+data:
+  k: v
+)";
+  LoadResult r = LoadManifests(text, "get.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const ConfigMap& cm = As<ConfigMap>(r.objects[0]);
+  EXPECT_EQ(cm.metadata().resource_version(), "12345");
+  ASSERT_EQ(cm.metadata().managed_fields_size(), 1);
+  EXPECT_EQ(cm.metadata().managed_fields(0).manager(), "kubectl-client-side-apply");
+  const auto& f = cm.metadata().managed_fields(0).fields_v1().struct_value().fields();
+  EXPECT_TRUE(f.at("f:data").struct_value().fields().contains("."));
+  std::string yaml = ToYaml(cm);
+  Result<std::unique_ptr<google::protobuf::Message>> again = ParseObject(yaml, "again.yaml");
+  ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << yaml;
+  EXPECT_TRUE(MessageDifferencer::Equals(cm, **again)) << yaml;
+}
+
 // --- errors --------------------------------------------------------------------------------
 
 TEST(ManifestErrorTest, UnknownFieldFailsOnlyItsDocument) {
