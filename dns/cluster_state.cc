@@ -1,6 +1,8 @@
 #include "dns/cluster_state.h"
 
+#include <algorithm>
 #include <ctime>
+#include <unordered_set>
 
 #include "common/log.h"
 #include "dns/schema.h"
@@ -9,6 +11,8 @@ namespace skiff::dns {
 
 struct ClusterState::Fragment {
   std::vector<RecordSpec> records;
+  std::vector<std::string> owners;     // distinct record owners
+  std::vector<std::string> ancestors;  // distinct names above them, below their apex
 };
 
 namespace {
@@ -256,6 +260,7 @@ Status ClusterState::ReplaceAll(const std::vector<Service>& services,
       pods_[{p.ns, p.name}] = p;
       dirty_pods_.insert({p.ns, p.name});
     }
+    replace_all_ = true;  // everything may change: rebuild, do not layer
     ++requested_;
   }
   cv_.notify_one();
@@ -273,14 +278,70 @@ void ClusterState::Flush() {
   published_cv_.wait(lock, [&] { return published_.load() >= want || stop_; });
 }
 
-std::vector<std::shared_ptr<const ClusterState::Fragment>> ClusterState::CompileDirty() {
-  // Called with mu_ held: recompile only what changed; the rest of the
-  // fragments are reused as they are.
+void ClusterState::ReplaceFragment(const std::string& key, std::shared_ptr<const Fragment> next) {
+  // Keeps the name indexes in step and records every name whose answer may
+  // have changed (old and new owners and their ancestors).
+  auto it = fragments_.find(key);
+  if (it != fragments_.end()) {
+    const Fragment& old = *it->second;
+    for (const std::string& o : old.owners) {
+      auto& keys = owners_[o];
+      std::erase(keys, key);
+      if (keys.empty()) owners_.erase(o);
+      affected_.insert(o);
+    }
+    for (const std::string& a : old.ancestors) {
+      if (--ent_refs_[a] == 0) ent_refs_.erase(a);
+      affected_.insert(a);
+    }
+  }
+  if (next) {
+    for (const std::string& o : next->owners) {
+      owners_[o].push_back(key);
+      affected_.insert(o);
+    }
+    for (const std::string& a : next->ancestors) {
+      ++ent_refs_[a];
+      affected_.insert(a);
+    }
+    fragments_[key] = std::move(next);
+  } else if (it != fragments_.end()) {
+    fragments_.erase(it);
+  }
+}
+
+std::shared_ptr<const ClusterState::Fragment> ClusterState::MakeFragment(
+    std::vector<RecordSpec> records) const {
+  auto f = std::make_shared<Fragment>();
+  f->records = std::move(records);
+  std::unordered_set<std::string> owners, ancestors;
+  for (const RecordSpec& r : f->records)
+    owners.insert(r.owner);
+  for (const std::string& o : owners) {
+    // Ancestors strictly below the deepest apex containing the name.
+    for (size_t off = static_cast<uint8_t>(o[0]) + 1; off < o.size();
+         off += static_cast<uint8_t>(o[off]) + 1) {
+      std::string_view suffix(o.data() + off, o.size() - off);
+      bool is_apex = std::any_of(apexes_.begin(), apexes_.end(),
+                                 [&](const ApexSpec& a) { return a.name == suffix; });
+      if (is_apex || o[off] == 0) break;
+      ancestors.emplace(suffix);
+    }
+  }
+  f->owners.assign(owners.begin(), owners.end());
+  f->ancestors.assign(ancestors.begin(), ancestors.end());
+  return f;
+}
+
+void ClusterState::CompileDirty() {
+  // Called with mu_ held: recompile only what changed; the other fragments
+  // are reused as they are.
   const std::string zone_wire = apexes_.front().name;
   for (const Key& k : dirty_services_) {
+    const std::string key = "s/" + k.first + "/" + k.second;
     auto it = services_.find(k);
     if (it == services_.end()) {
-      svc_fragments_.erase(k);
+      ReplaceFragment(key, nullptr);
       continue;
     }
     std::vector<const EndpointSlice*> slices;
@@ -288,43 +349,38 @@ std::vector<std::shared_ptr<const ClusterState::Fragment>> ClusterState::Compile
       for (const std::string& name : sl->second)
         slices.push_back(&slices_.at({k.first, name}));
     }
-    auto f = std::make_shared<Fragment>();
-    f->records = CompileService(it->second, slices, zone_wire);
-    svc_fragments_[k] = std::move(f);
+    ReplaceFragment(key, MakeFragment(CompileService(it->second, slices, zone_wire)));
   }
   dirty_services_.clear();
   for (const Key& k : dirty_pods_) {
+    const std::string key = "p/" + k.first + "/" + k.second;
     auto it = pods_.find(k);
     if (it == pods_.end() || cfg_.pod_mode != PodMode::kVerified) {
-      pod_fragments_.erase(k);
+      ReplaceFragment(key, nullptr);
       continue;
     }
-    auto f = std::make_shared<Fragment>();
-    f->records = CompilePod(it->second, zone_wire);
-    pod_fragments_[k] = std::move(f);
+    ReplaceFragment(key, MakeFragment(CompilePod(it->second, zone_wire)));
   }
   dirty_pods_.clear();
-  std::vector<std::shared_ptr<const Fragment>> all;
-  all.reserve(svc_fragments_.size() + pod_fragments_.size());
-  for (const auto* frags : {&svc_fragments_, &pod_fragments_}) {
-    for (const auto& [k, f] : *frags)
-      all.push_back(f);
-  }
-  return all;
 }
 
-std::unique_ptr<const Zone> ClusterState::Assemble(
-    const std::vector<std::shared_ptr<const Fragment>>& fragments) {
-  const std::string& zone_wire = apexes_.front().name;
-  ZoneBuilder b;
+ZoneBuilder& ClusterState::StartBuild(ZoneBuilder& b) {
   uint32_t serial = std::max<uint32_t>(last_serial_ + 1, static_cast<uint32_t>(std::time(nullptr)));
   last_serial_ = serial;
   for (ApexSpec a : apexes_) {
     a.serial = serial;
     b.AddApex(a);
   }
-  for (const RecordSpec& r : CompileZoneRecords(zone_wire))
+  for (const RecordSpec& r : CompileZoneRecords(apexes_.front().name)) {
     b.Add(r.owner, r.type, cfg_.ttl, r.rdata);
+  }
+  return b;
+}
+
+std::shared_ptr<const Zone> ClusterState::Assemble(
+    const std::vector<std::shared_ptr<const Fragment>>& fragments) {
+  ZoneBuilder b;
+  StartBuild(b);
   for (const auto& f : fragments) {
     for (const RecordSpec& r : f->records)
       b.Add(r.owner, r.type, cfg_.ttl, r.rdata);
@@ -332,14 +388,78 @@ std::unique_ptr<const Zone> ClusterState::Assemble(
   return b.Build();
 }
 
+std::shared_ptr<const Zone> ClusterState::AssembleDelta(const DeltaPlan& plan) {
+  ZoneBuilder b;
+  StartBuild(b);
+  b.SetBase(base_);
+  std::unordered_set<std::string_view> names;
+  names.reserve(plan.names.size() * 2);
+  for (const auto& n : plan.names)
+    names.insert(n.name);
+  // Complete RRsets of every affected name, from every fragment owning it.
+  for (const auto& f : plan.fragments) {
+    for (const RecordSpec& r : f->records) {
+      if (names.count(r.owner)) b.Add(r.owner, r.type, cfg_.ttl, r.rdata);
+    }
+  }
+  for (const auto& n : plan.names) {
+    if (n.state == DeltaName::kNonTerminal) b.Add(n.name, 0, 0, {});
+    if (n.state == DeltaName::kGone) b.MarkAbsent(n.name);
+  }
+  return b.Build();
+}
+
+ClusterState::DeltaPlan ClusterState::PlanDelta() {
+  // Called with mu_ held: snapshot what the delta needs so it can be built
+  // without the lock.
+  DeltaPlan plan;
+  std::unordered_set<const Fragment*> seen;
+  plan.names.reserve(affected_.size());
+  for (const std::string& name : affected_) {
+    DeltaName n{name, DeltaName::kGone};
+    if (auto o = owners_.find(name); o != owners_.end()) {
+      n.state = DeltaName::kOwned;
+      for (const std::string& key : o->second) {
+        const auto& f = fragments_.at(key);
+        if (seen.insert(f.get()).second) plan.fragments.push_back(f);
+      }
+    } else if (ent_refs_.count(name)) {
+      n.state = DeltaName::kNonTerminal;
+    }
+    plan.names.push_back(std::move(n));
+  }
+  return plan;
+}
+
 void ClusterState::Run() {
   auto logger = log::Get("dns");
   std::unique_lock lock(mu_);
   uint64_t done = 0;
+  bool delta_active = false;
+  auto consolidate_at = std::chrono::steady_clock::time_point::max();
   while (true) {
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || requested_ != done; });
+    auto deadline =
+        std::min(consolidate_at, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+    cv_.wait_until(lock, deadline, [&] { return stop_ || requested_ != done; });
     if (stop_) break;
+    const auto now = std::chrono::steady_clock::now();
     if (requested_ == done) {
+      if (delta_active && now >= consolidate_at) {
+        // Quiet again: fold the delta into a fresh base so lookups take one
+        // probe and the next delta starts empty.
+        std::vector<std::shared_ptr<const Fragment>> all;
+        all.reserve(fragments_.size());
+        for (const auto& [k, f] : fragments_)
+          all.push_back(f);
+        affected_.clear();
+        lock.unlock();
+        base_ = Assemble(all);
+        cell_.Publish(base_);
+        lock.lock();
+        delta_active = false;
+        consolidate_at = std::chrono::steady_clock::time_point::max();
+        continue;
+      }
       lock.unlock();
       cell_.Reclaim();  // free snapshots whose readers have moved on
       lock.lock();
@@ -351,15 +471,37 @@ void ClusterState::Run() {
     lock.lock();
     uint64_t target = requested_;
     auto start = std::chrono::steady_clock::now();
-    auto fragments = CompileDirty();
-    lock.unlock();
-    std::unique_ptr<const Zone> zone = Assemble(fragments);
+    CompileDirty();
+    std::shared_ptr<const Zone> zone;
+    const bool full = base_ == nullptr || replace_all_ || affected_.size() > kMaxDeltaNames;
+    size_t changed = affected_.size();
+    if (full) {
+      std::vector<std::shared_ptr<const Fragment>> all;
+      all.reserve(fragments_.size());
+      for (const auto& [k, f] : fragments_)
+        all.push_back(f);
+      affected_.clear();
+      replace_all_ = false;
+      lock.unlock();
+      base_ = Assemble(all);
+      zone = base_;
+      delta_active = false;
+      consolidate_at = std::chrono::steady_clock::time_point::max();
+    } else {
+      DeltaPlan plan = PlanDelta();
+      lock.unlock();
+      zone = AssembleDelta(plan);
+      delta_active = true;
+      consolidate_at = std::chrono::steady_clock::now() + kConsolidateAfter;
+    }
     size_t nodes = zone->node_count(), records = zone->record_count();
     cell_.Publish(std::move(zone));
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     last_build_s_.store(secs, std::memory_order_relaxed);
-    logger->debug("snapshot published generation={} names={} records={} build_ms={:.2f}", target,
-                  nodes, records, secs * 1e3);
+    logger->debug(
+        "snapshot published generation={} kind={} changed_names={} names={} records={} "
+        "build_ms={:.2f}",
+        target, full ? "full" : "delta", changed, nodes, records, secs * 1e3);
     lock.lock();
     done = target;
     published_.store(done, std::memory_order_release);

@@ -10,6 +10,14 @@
 // cheap (they record the change); a background publisher thread recompiles
 // the changed Services and publishes a new snapshot, coalescing bursts for
 // at most `coalesce_window`. Readers use snapshots() without locks.
+//
+// Incremental publication: each Service (and verified Pod) compiles to a
+// fragment of records; indexes map every owner name to its fragments and
+// count the fragments below every non-terminal. A change publishes a delta
+// Zone holding the complete RRsets of just the names it touched (or
+// "absent" markers) on top of the last full zone, so it costs O(change), not
+// O(cluster). After kConsolidateAfter without changes, or when a delta would
+// exceed kMaxDeltaNames, the full zone is rebuilt and the delta dropped.
 #pragma once
 
 #include <atomic>
@@ -22,6 +30,8 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -135,14 +145,30 @@ class ClusterState {
  private:
   struct Fragment;                                  // compiled records of one Service or Pod
   using Key = std::pair<std::string, std::string>;  // namespace, name
+  struct DeltaName {
+    std::string name;
+    enum State { kOwned, kNonTerminal, kGone } state;
+  };
+  struct DeltaPlan {
+    std::vector<DeltaName> names;
+    std::vector<std::shared_ptr<const Fragment>> fragments;  // owning any of the names
+  };
+  static constexpr size_t kMaxDeltaNames = 4096;
+  static constexpr std::chrono::milliseconds kConsolidateAfter{500};
 
   void MarkDirty(const Key& service) /* requires mu_ */;
   void Run();
-  std::vector<std::shared_ptr<const Fragment>> CompileDirty();  // requires mu_
-  std::unique_ptr<const Zone> Assemble(const std::vector<std::shared_ptr<const Fragment>>& f);
+  void CompileDirty();  // requires mu_
+  void ReplaceFragment(const std::string& key, std::shared_ptr<const Fragment> next);  // mu_
+  std::shared_ptr<const Fragment> MakeFragment(std::vector<RecordSpec> records) const;
+  DeltaPlan PlanDelta();  // requires mu_
+  ZoneBuilder& StartBuild(ZoneBuilder& b);
+  std::shared_ptr<const Zone> Assemble(const std::vector<std::shared_ptr<const Fragment>>& f);
+  std::shared_ptr<const Zone> AssembleDelta(const DeltaPlan& plan);
 
   const ClusterConfig cfg_;
   std::vector<ApexSpec> apexes_;
+  uint32_t last_serial_ = 0;  // publisher thread (and the constructor)
   SnapshotCell<Zone> cell_;
 
   std::mutex mu_;
@@ -154,14 +180,18 @@ class ClusterState {
   std::map<Key, Pod> pods_;
   std::set<Key> dirty_services_;
   std::set<Key> dirty_pods_;
-  std::map<Key, std::shared_ptr<const Fragment>> svc_fragments_;
-  std::map<Key, std::shared_ptr<const Fragment>> pod_fragments_;
-  uint64_t requested_ = 0;  // change sequence
+  // "s/<ns>/<name>" (Service) or "p/<ns>/<name>" (Pod) -> compiled records.
+  std::map<std::string, std::shared_ptr<const Fragment>> fragments_;
+  std::unordered_map<std::string, std::vector<std::string>> owners_;  // name -> fragment keys
+  std::unordered_map<std::string, uint32_t> ent_refs_;  // non-terminal -> fragments below it
+  std::unordered_set<std::string> affected_;            // names changed since the full zone
+  bool replace_all_ = false;
+  std::shared_ptr<const Zone> base_;  // last full zone (publisher thread)
+  uint64_t requested_ = 0;            // change sequence
   bool stop_ = false;
   std::atomic<uint64_t> published_{0};
   std::atomic<bool> synced_{false};
   std::atomic<double> last_build_s_{0};
-  uint32_t last_serial_ = 0;
   std::thread publisher_;
 };
 

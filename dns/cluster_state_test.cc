@@ -13,9 +13,9 @@ bool Has(ClusterState& st, const std::string& dotted, uint16_t type) {
   auto reader = st.snapshots().NewReader();
   const Zone* z = reader->Enter();
   std::string w = DottedToWire(dotted);
-  const Zone::Node* n = z->Find(reinterpret_cast<const uint8_t*>(w.data()), w.size(),
-                                HashName(reinterpret_cast<const uint8_t*>(w.data()), w.size()));
-  bool found = n != nullptr && (type == 0 || z->FindRRSet(*n, type) != nullptr);
+  Zone::NodeRef n = z->Lookup(reinterpret_cast<const uint8_t*>(w.data()), w.size(),
+                              HashName(reinterpret_cast<const uint8_t*>(w.data()), w.size()));
+  bool found = n && (type == 0 || n.zone->FindRRSet(*n.node, type) != nullptr);
   reader->Exit();
   return found;
 }
@@ -56,6 +56,72 @@ TEST(ClusterState, HeadlessFollowsSlices) {
   st.DeleteEndpointSlice("a", "h-1");
   st.Flush();
   EXPECT_FALSE(Has(st, "h.a.svc.cluster.local", 0));
+}
+
+// Small changes are published as deltas over the last full zone; answers
+// must be exactly those of a full rebuild, including names that disappear,
+// non-terminals that stay because something else is below them, and names
+// shared by two Services (a PTR of the same IP).
+TEST(ClusterState, DeltasMatchFullRebuilds) {
+  ClusterConfig cfg;
+  cfg.reverse_cidrs = {"10.0.0.0/16"};
+  ClusterState st(cfg);
+  std::vector<Service> base;
+  for (int i = 0; i < 50; ++i) {
+    base.push_back({.ns = "n" + std::to_string(i % 5),
+                    .name = "s" + std::to_string(i),
+                    .cluster_ips = {"10.0.1." + std::to_string(i)},
+                    .ports = {{"http", "TCP", 80}}});
+  }
+  ASSERT_TRUE(st.ReplaceAll(base, {}, {}).ok());
+  st.Flush();
+  // Changes after the full build become deltas.
+  ASSERT_TRUE(st.UpsertService({.ns = "n1", .name = "s1", .cluster_ips = {"10.0.9.9"}}).ok());
+  ASSERT_TRUE(st.UpsertService({.ns = "n9", .name = "lonely", .cluster_ips = {"10.0.1.2"}}).ok());
+  st.DeleteService("n0", "s0");
+  st.Flush();
+  auto reader = st.snapshots().NewReader();
+  const Zone* z = reader->Enter();
+  EXPECT_NE(z->base(), nullptr);  // a delta on top of the full zone
+  reader->Exit();
+  EXPECT_TRUE(Has(st, "s1.n1.svc.cluster.local", type::kA));
+  EXPECT_FALSE(Has(st, "_http._tcp.s1.n1.svc.cluster.local", 0));  // port removed
+  EXPECT_FALSE(Has(st, "_tcp.s1.n1.svc.cluster.local", 0));
+  EXPECT_TRUE(Has(st, "9.9.0.10.in-addr.arpa", type::kPTR));
+  EXPECT_FALSE(Has(st, "1.1.0.10.in-addr.arpa", 0));  // s1's old PTR
+  EXPECT_FALSE(Has(st, "s0.n0.svc.cluster.local", 0));
+  EXPECT_FALSE(Has(st, "0.1.0.10.in-addr.arpa", 0));
+  EXPECT_TRUE(Has(st, "n0.svc.cluster.local", 0));  // s5, s10, ... remain in n0
+  EXPECT_TRUE(Has(st, "lonely.n9.svc.cluster.local", type::kA));
+  EXPECT_TRUE(Has(st, "n9.svc.cluster.local", 0));
+  EXPECT_TRUE(Has(st, "2.1.0.10.in-addr.arpa", type::kPTR));  // shared by s2 and lonely
+  st.DeleteService("n9", "lonely");
+  st.Flush();
+  EXPECT_FALSE(Has(st, "n9.svc.cluster.local", 0));
+  EXPECT_TRUE(Has(st, "2.1.0.10.in-addr.arpa", type::kPTR));  // s2 still owns it
+  EXPECT_TRUE(Has(st, "cluster.local", type::kSOA));
+  EXPECT_TRUE(Has(st, "cluster.local", type::kNS));
+  EXPECT_TRUE(Has(st, "dns-version.cluster.local", type::kTXT));
+  // Consolidation folds the delta away without changing any answer.
+  for (int i = 0; i < 200 &&
+                  [&] {
+                    auto r = st.snapshots().NewReader();
+                    bool layered = r->Enter()->base() != nullptr;
+                    r->Exit();
+                    return layered;
+                  }();
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  {
+    auto r = st.snapshots().NewReader();
+    EXPECT_EQ(r->Enter()->base(), nullptr);
+    r->Exit();
+  }
+  EXPECT_TRUE(Has(st, "s1.n1.svc.cluster.local", type::kA));
+  EXPECT_FALSE(Has(st, "s0.n0.svc.cluster.local", 0));
+  EXPECT_FALSE(Has(st, "n9.svc.cluster.local", 0));
+  EXPECT_TRUE(Has(st, "2.1.0.10.in-addr.arpa", type::kPTR));
 }
 
 TEST(ClusterState, InvalidObjectsAreRejectedWhole) {

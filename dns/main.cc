@@ -153,8 +153,12 @@ int Run(int argc, char** argv) {
       stats.Render(r.body);
       auto reader = state.snapshots().NewReader();
       const Zone* z = reader->Enter();
-      double records = static_cast<double>(z->record_count()),
-             names = static_cast<double>(z->node_count());
+      // A pending delta sits on the full zone: count both layers.
+      double records = 0, names = 0;
+      for (const Zone* layer = z; layer != nullptr; layer = layer->base()) {
+        records += static_cast<double>(layer->record_count());
+        names += static_cast<double>(layer->node_count());
+      }
       reader->Exit();
       Gauge(r.body, "skiff_dns_zone_records", "Records in the current cluster snapshot.", records);
       Gauge(r.body, "skiff_dns_zone_names", "Names (with empty non-terminals) in the snapshot.",

@@ -224,8 +224,8 @@ Outcome Responder::Handle(const uint8_t* req, size_t len, bool tcp, const Zone& 
     return finish();
   }
   const uint16_t apex_off = static_cast<uint16_t>(kHeaderSize + q->qname_len - apex.name.size());
-  const Zone::Node* node = zone.Find(q->lower, q->qname_len, q->hash);
-  if (node == nullptr) {
+  const Zone::NodeRef ref = zone.Lookup(q->lower, q->qname_len, q->hash);
+  if (!ref) {
     if (apex.authoritative && apex_index == 0 && cfg_.pod_mode == PodMode::kInsecure &&
         AnswerPod(*q, w)) {
       aa = true;
@@ -242,10 +242,12 @@ Outcome Responder::Handle(const uint8_t* req, size_t len, bool tcp, const Zone& 
     return finish();
   }
 
+  const Zone& nz = *ref.zone;  // the layer holding this name's records
+  const Zone::Node* node = ref.node;
   if (q->qtype == type::kANY) {
     aa = true;
     for (uint32_t i = 0; i < node->rrset_count && !w.tc; ++i) {
-      w.PutAnswers(zone, zone.rrsets()[node->rrset_begin + i], 0, 0, nullptr);
+      w.PutAnswers(nz, nz.rrsets()[node->rrset_begin + i], 0, 0, nullptr);
     }
     if (w.an == 0 && !w.tc) {
       if (!apex.authoritative) {
@@ -257,14 +259,14 @@ Outcome Responder::Handle(const uint8_t* req, size_t len, bool tcp, const Zone& 
     return finish();
   }
 
-  if (const Zone::RRSet* r = zone.FindRRSet(*node, q->qtype)) {
+  if (const Zone::RRSet* r = nz.FindRRSet(*node, q->qtype)) {
     aa = true;
     uint32_t first = r->rotate ? rotation % r->count : 0;
-    if (w.PutAnswers(zone, *r, first, 0, nullptr)) w.PutAdditional(zone, *r);
+    if (w.PutAnswers(nz, *r, first, 0, nullptr)) w.PutAdditional(nz, *r);
     return finish();
   }
 
-  const Zone::RRSet* cname = zone.FindRRSet(*node, type::kCNAME);
+  const Zone::RRSet* cname = nz.FindRRSet(*node, type::kCNAME);
   if (cname == nullptr) {
     if (!apex.authoritative) {
       o.kind = Outcome::kForward;
@@ -279,18 +281,20 @@ Outcome Responder::Handle(const uint8_t* req, size_t len, bool tcp, const Zone& 
   // to the forwarder with what we have so far as the answer prefix.
   aa = true;
   const Zone::RRSet* link = cname;
+  const Zone* link_zone = &nz;
   uint16_t owner_ptr = 0;
   for (int hops = 0; hops < 8; ++hops) {
     size_t rr_start = 0;
-    if (!w.PutAnswers(zone, *link, 0, owner_ptr, &rr_start)) return finish();
-    const uint8_t* target = zone.blob() + link->data_off + 12;
+    if (!w.PutAnswers(*link_zone, *link, 0, owner_ptr, &rr_start)) return finish();
+    const uint8_t* target = link_zone->blob() + link->data_off + 12;
     const size_t target_len = link->data_len - 12;
     const size_t target_off = rr_start + 12;
     int t_apex = zone.FindApexOf(target, target_len);
-    const Zone::Node* t_node =
-        t_apex < 0 ? nullptr : zone.Find(target, target_len, HashName(target, target_len));
+    const Zone::NodeRef t = t_apex < 0
+                                ? Zone::NodeRef{}
+                                : zone.Lookup(target, target_len, HashName(target, target_len));
     const bool t_auth = t_apex >= 0 && zone.apexes()[t_apex].authoritative;
-    if (t_node == nullptr && !t_auth) {
+    if (!t && !t_auth) {
       o.kind = Outcome::kForward;
       o.chase_name = target;
       o.chase_len = static_cast<uint16_t>(target_len);
@@ -301,15 +305,16 @@ Outcome Responder::Handle(const uint8_t* req, size_t len, bool tcp, const Zone& 
     }
     if (target_off > 0x3FFF) return finish();  // cannot point at it; stop the chain here
     owner_ptr = static_cast<uint16_t>(target_off);
-    if (t_node == nullptr) {
+    if (!t) {
       rc = rcode::kNXDomain;  // RFC 6604: the rcode describes the last name
       return finish();
     }
-    if (const Zone::RRSet* r = zone.FindRRSet(*t_node, q->qtype)) {
-      w.PutAnswers(zone, *r, r->rotate ? rotation % r->count : 0, owner_ptr, nullptr);
+    if (const Zone::RRSet* r = t.zone->FindRRSet(*t.node, q->qtype)) {
+      w.PutAnswers(*t.zone, *r, r->rotate ? rotation % r->count : 0, owner_ptr, nullptr);
       return finish();
     }
-    link = zone.FindRRSet(*t_node, type::kCNAME);
+    link = t.zone->FindRRSet(*t.node, type::kCNAME);
+    link_zone = t.zone;
     if (link == nullptr) return finish();  // NODATA at the target
   }
   return finish();

@@ -15,12 +15,6 @@ namespace skiff::dns {
 
 inline constexpr const char* kSchemaVersion = "1.1.0";
 
-struct RecordSpec {
-  std::string owner;  // lower wire name
-  uint16_t type = 0;
-  std::string rdata;  // uncompressed wire RDATA
-};
-
 // Records of one Service given its slices (any order). Headless Services
 // list ready endpoints (all endpoints with publishNotReadyAddresses); one
 // with none gets no records at all, so its name is NXDOMAIN (spec 2.4.1).

@@ -51,7 +51,7 @@ class SnapshotCell {
     Slot* slot_;
   };
 
-  explicit SnapshotCell(std::unique_ptr<const T> initial) : owner_(std::move(initial)) {
+  explicit SnapshotCell(std::shared_ptr<const T> initial) : owner_(std::move(initial)) {
     current_.store(owner_.get());
   }
   SnapshotCell(const SnapshotCell&) = delete;
@@ -69,9 +69,11 @@ class SnapshotCell {
     return std::unique_ptr<Reader>(new Reader(this, slots_.back().get()));
   }
 
-  void Publish(std::unique_ptr<const T> next) {
+  // The cell keeps `next` alive while it is current or may still be read;
+  // the caller may keep its own reference (e.g. as the base of later ones).
+  void Publish(std::shared_ptr<const T> next) {
     std::lock_guard lock(mu_);
-    std::unique_ptr<const T> old = std::move(owner_);
+    std::shared_ptr<const T> old = std::move(owner_);
     owner_ = std::move(next);
     current_.store(owner_.get(), std::memory_order_seq_cst);
     uint64_t retire_epoch = epoch_.fetch_add(1, std::memory_order_seq_cst) + 1;
@@ -105,9 +107,9 @@ class SnapshotCell {
   std::atomic<const T*> current_{nullptr};
   std::atomic<uint64_t> epoch_{1};
   std::mutex mu_;
-  std::unique_ptr<const T> owner_;
+  std::shared_ptr<const T> owner_;
   std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<std::pair<uint64_t, std::unique_ptr<const T>>> retired_;
+  std::vector<std::pair<uint64_t, std::shared_ptr<const T>>> retired_;
 };
 
 }  // namespace skiff::dns

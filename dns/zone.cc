@@ -170,6 +170,13 @@ bool ZoneBuilder::Add(std::string_view owner, uint16_t type, uint32_t ttl, std::
   return true;
 }
 
+void ZoneBuilder::MarkAbsent(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLen) return;
+  const uint32_t off = static_cast<uint32_t>(arena_.size());
+  arena_.append(name);
+  recs_.push_back({off, static_cast<uint16_t>(name.size()), kAbsentType, 0, 0, 0});
+}
+
 void ZoneBuilder::WriteRRSet(Zone& z, std::string_view owner, const Group& g,
                              const std::vector<uint32_t>& group_recs,
                              const std::vector<uint32_t>& node_groups,
@@ -225,6 +232,7 @@ void ZoneBuilder::WriteRRSet(Zone& z, std::string_view owner, const Group& g,
 
 std::unique_ptr<const Zone> ZoneBuilder::Build() {
   auto z = std::make_unique<Zone>();
+  z->base_ = base_;
   for (const ApexSpec& a : apexes_) {
     Zone::Apex ap;
     ap.name = a.name;
@@ -294,10 +302,15 @@ std::unique_ptr<const Zone> ZoneBuilder::Build() {
     const uint32_t* b = order.data() + start[nd];
     const uint32_t* e = order.data() + start[nd + 1];
     std::vector<uint16_t> types;
+    bool absent = true;  // only absent markers: the name is gone
     for (const uint32_t* it = b; it != e; ++it) {
       uint16_t t = recs_[*it].type;
-      if (t != 0 && std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+      if (t != kAbsentType) absent = false;
+      if (t != 0 && t != kAbsentType && std::find(types.begin(), types.end(), t) == types.end()) {
+        types.push_back(t);
+      }
     }
+    z->nodes_[nd].absent = absent;
     std::sort(types.begin(), types.end());
     for (uint16_t t : types) {
       Group g{t, 0, static_cast<uint32_t>(group_recs.size()), 0};

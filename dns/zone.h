@@ -6,6 +6,11 @@
 // RRsets also carry their additional-section A/AAAA records, whose owners
 // point at the SRV targets inside the (never rotated) SRV answer bytes.
 //
+// Layering: a Zone may sit on a base Zone (a "delta"): its own names (with
+// complete RRsets, or marked absent) shadow the base's, everything else is
+// looked up in the base. Small changes thus publish a delta of the changed
+// names instead of rebuilding the whole zone.
+//
 // Thread-safety: a built Zone is never modified; any number of threads may
 // read it concurrently. ZoneBuilder is single-threaded.
 #pragma once
@@ -47,6 +52,13 @@ class Zone {
     uint16_t name_len = 0;
     uint16_t rrset_count = 0;  // 0 for an empty non-terminal
     uint32_t rrset_begin = 0;  // index into rrsets()
+    bool absent = false;       // delta only: the name no longer exists
+  };
+  // A node and the zone whose blob/rrsets it refers to.
+  struct NodeRef {
+    const Zone* zone = nullptr;
+    const Node* node = nullptr;
+    explicit operator bool() const { return node != nullptr; }
   };
   struct Apex {
     std::string name;  // lower wire name
@@ -54,7 +66,15 @@ class Zone {
     std::string soa_tail;  // SOA RR after its owner name, negative TTL (authority use)
   };
 
-  // Exact-name lookup of a lower wire name; nullptr when absent.
+  // Exact-name lookup of a lower wire name through the layers; empty when
+  // the name does not exist.
+  NodeRef Lookup(const uint8_t* lower, size_t len, uint64_t hash) const {
+    for (const Zone* z = this; z != nullptr; z = z->base_.get()) {
+      if (const Node* n = z->Find(lower, len, hash)) return n->absent ? NodeRef{} : NodeRef{z, n};
+    }
+    return {};
+  }
+  // This layer only; nullptr when the name is not in it.
   const Node* Find(const uint8_t* lower, size_t len, uint64_t hash) const;
   // The deepest apex containing the name (label-aligned), or -1. `label_starts`
   // is a 256-bit bitmap of label start offsets (Query::label_starts).
@@ -70,6 +90,7 @@ class Zone {
   const uint32_t* rr_ends() const { return rr_ends_.data(); }
   size_t node_count() const { return nodes_.size(); }
   size_t record_count() const { return record_count_; }
+  const Zone* base() const { return base_.get(); }
 
  private:
   friend class ZoneBuilder;
@@ -88,6 +109,7 @@ class Zone {
   std::vector<uint32_t> rr_ends_;
   std::vector<Apex> apexes_;
   size_t record_count_ = 0;
+  std::shared_ptr<const Zone> base_;
 };
 
 class ZoneBuilder {
@@ -102,6 +124,10 @@ class ZoneBuilder {
   // (returns false). The TTL of an RRset is the last one given.
   // Type 0 only makes the name exist (NODATA for every type).
   bool Add(std::string_view owner, uint16_t type, uint32_t ttl, std::string_view rdata);
+  // Delta builds: the built zone sits on `base`; MarkAbsent(name) shadows a
+  // base name that no longer exists (ignored when the name gets records).
+  void SetBase(std::shared_ptr<const Zone> base) { base_ = std::move(base); }
+  void MarkAbsent(std::string_view name);
   // Builds the snapshot in O(records): a flat arena, no per-name containers,
   // so a 10,000-Service zone rebuilds in milliseconds.
   std::unique_ptr<const Zone> Build();
@@ -137,11 +163,21 @@ class ZoneBuilder {
     bool operator()(uint64_t x, uint64_t y) const;
   };
 
+  static constexpr uint16_t kAbsentType = 0xFFFF;  // marker, never a record
+
   std::vector<ApexSpec> apexes_;
   std::string arena_;
   std::vector<Rec> recs_;
+  std::shared_ptr<const Zone> base_;
   // Ancestors already recorded as names (empty non-terminals).
   std::unordered_set<uint64_t, ArenaHash, ArenaEq> ents_{64, ArenaHash{&arena_}, ArenaEq{&arena_}};
+};
+
+// One record as compiled from cluster objects (input of ZoneBuilder::Add).
+struct RecordSpec {
+  std::string owner;  // lower wire name
+  uint16_t type = 0;  // 0: the name only exists
+  std::string rdata;  // uncompressed wire RDATA
 };
 
 // RDATA encoders (uncompressed wire form).
