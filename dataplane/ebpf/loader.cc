@@ -172,6 +172,19 @@ Result<std::unique_ptr<LoadedLb>> Load(const LoadOptions& o) {
   close(inner_fd);
   if (err) return Unavailable("loading BPF programs: " + std::string(std::strerror(-err)));
 
+  // Programs are pinned too (<root>/progs/<name>), replacing a previous
+  // run's, so tools (bpftool, netctl) find the running instance.
+  std::string progs = o.pin_root + "/progs";
+  mkdir(progs.c_str(), 0700);
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, s->obj) {
+    if (bpf_program__fd(prog) < 0) continue;
+    std::string path = progs + "/" + bpf_program__name(prog);
+    unlink(path.c_str());
+    if (bpf_program__pin(prog, path.c_str()) != 0)
+      log::Get("proxy")->warn("msg=\"pinning program failed\" path={}", path);
+  }
+
   LbMaps& m = lb->maps_;
   m.svc4 = bpf_map__fd(s->maps.skiff_svc4_v1);
   m.svc6 = bpf_map__fd(s->maps.skiff_svc6_v1);

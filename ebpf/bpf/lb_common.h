@@ -38,6 +38,13 @@ struct pkt {
   __u32 payload_len; /* L4 payload bytes (TCP: after options) */
 };
 
+/* CLOCK_MONOTONIC at jiffy resolution: plenty for idle timeouts and
+ * affinity, and much cheaper than bpf_ktime_get_ns() on virtual machines.
+ * User space compares with CLOCK_MONOTONIC (same base). */
+static __always_inline __u64 lb_now(void) {
+  return bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline struct skiff_config* lb_config(void) {
   __u32 zero = 0;
   return bpf_map_lookup_elem(&skiff_cfg_v1, &zero);
@@ -107,7 +114,7 @@ static __always_inline struct skiff_backend* lb_select(const struct skiff_svc_va
   __u64 now = 0;
   __u32 backend_id = 0;
   if (svc->flags & SKIFF_SVC_AFFINITY) {
-    now = bpf_ktime_get_ns();
+    now = lb_now();
     backend_id = lb_affinity_get(svc, ak, now);
   }
   if (!backend_id) {

@@ -220,7 +220,7 @@ static __always_inline __u16 lb_snat_claim(const struct pkt* p, const struct ski
 
 /* The whole per-packet decision. Fills *rw for LB_REWRITE. */
 static __always_inline int lb_decide(struct pkt* p, struct rewrite* rw) {
-  __u64 now = bpf_ktime_get_ns();
+  __u64 now = lb_now();
   struct skiff_ct_value* ct = ct_lookup(p);
   int syn = (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
   /* A SYN reusing the tuple of a closed flow starts a new flow. */

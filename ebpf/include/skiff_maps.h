@@ -196,7 +196,7 @@ struct skiff_ct_value {
   __u32 backend_id;
   __u8 flags; /* SKIFF_CT_* */
   __u8 pad[3];
-  __u64 last_seen_ns; /* bpf_ktime_get_ns(), refreshed at most once a second */
+  __u64 last_seen_ns; /* CLOCK_MONOTONIC (coarse), refreshed at most once a second */
 };
 SKIFF_STATIC_ASSERT(sizeof(struct skiff_ct_value) == 56, "ct value size");
 SKIFF_STATIC_ASSERT(SKIFF_OFFSETOF(struct skiff_ct_value, last_seen_ns) == 48, "ct value ts");
