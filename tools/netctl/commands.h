@@ -16,5 +16,7 @@ int RunGet(Context& ctx, const Args& args);
 int RunDescribe(Context& ctx, const Args& args);
 int RunDelete(Context& ctx, const Args& args);
 int RunVersion(Context& ctx, const Args& args);
+int RunScale(Context& ctx, const Args& args);
+int RunRollout(Context& ctx, const Args& args);
 
 }  // namespace skiff::netctl

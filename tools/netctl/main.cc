@@ -20,6 +20,9 @@ constexpr const char* kUsage =
     "  get KIND [NAME...]       List or show objects (-o wide|yaml|json|name, -w)\n"
     "  describe KIND [NAME...]  Show objects in detail, with their events\n"
     "  delete ...               Delete objects (by name, -l, --all or -f)\n"
+    "  scale KIND/NAME --replicas=N   Set the replicas of a Deployment, ReplicaSet, StatefulSet\n"
+    "  rollout status|history|undo|restart|pause|resume KIND/NAME\n"
+    "                           Follow and manage rollouts\n"
     "  version                  Client and server versions\n\n"
     "Global flags: --config FILE (default $SKIFF_CONFIG or ~/.skiff/config), --server,\n"
     "--token, --certificate-authority, -n/--namespace NS, -A/--all-namespaces.\n"
@@ -32,7 +35,8 @@ int main(int argc, char** argv) {
   static const std::map<std::string, Command> kCommands = {
       {"apply", skiff::netctl::RunApply},       {"get", skiff::netctl::RunGet},
       {"describe", skiff::netctl::RunDescribe}, {"delete", skiff::netctl::RunDelete},
-      {"version", skiff::netctl::RunVersion},
+      {"version", skiff::netctl::RunVersion},   {"scale", skiff::netctl::RunScale},
+      {"rollout", skiff::netctl::RunRollout},
   };
   // The command is the first argument that is not a flag (global flags may
   // come before it, as with kubectl).
