@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-cd build
-ctest --output-on-failure --timeout 900 "$@"
+(cd build && ctest --output-on-failure --timeout 900 "$@")
+# The network-facing parsers' fuzz targets, for a bounded time each.
+if [ $# -eq 0 ]; then
+  scripts/fuzz.sh "${SKIFF_FUZZ_SECONDS:-20}"
+fi
