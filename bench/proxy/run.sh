@@ -25,8 +25,8 @@ TAG=spb$$
 WORK=/tmp/skiff-proxybench-$$
 CG=/sys/fs/cgroup/unified/$TAG
 [ -d /sys/fs/cgroup/unified ] || CG=/sys/fs/cgroup/$TAG
-PINS=()
 PIDS=()
+declare -A PROXY
 TOPOS="L N F S X"  # legacy, iptables-nft, nftables, skiff (sock+tc+direct), skiff xdp
 mkdir -p "$WORK"
 RES=$WORK/results.txt
@@ -45,6 +45,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 topo() {  # $1 = topology letter
   local t=$1 c=${TAG}$1c n=${TAG}$1n
@@ -75,8 +76,9 @@ topo() {  # $1 = topology letter
 now() { date +%s.%N; }
 elapsed() { echo "$2 - $1" | bc; }
 
-# Starts skiff-proxy for topology $1 on file $2 (extra args after); prints
-# the seconds from start to the first complete sync.
+# Starts skiff-proxy for topology $1 on file $2 (extra args after); sets
+# LOADED to "start-to-synced seconds/sync seconds" or "timeout". Not run in
+# a subshell: the pid must reach PROXY and PIDS.
 start_proxy() {
   local t=$1 file=$2; shift 2
   local log=$WORK/proxy-$t.log
@@ -90,14 +92,18 @@ start_proxy() {
     grep -q '"synced"' "$log" 2>/dev/null && break
     sleep 0.1
   done
-  grep -q '"synced"' "$log" || { echo "timeout"; return; }
+  grep -q '"synced"' "$log" || { LOADED=timeout; return; }
   # start-to-synced / the proxy's own sync time (apply of all Services)
-  echo "$(elapsed "$t0" "$(now)")/$(grep -o '"synced".*seconds=[0-9.]*' "$log" | head -1 | sed 's/.*seconds=//')"
+  LOADED="$(elapsed "$t0" "$(now)")/$(grep -o '"synced".*seconds=[0-9.]*' "$log" | head -1 |
+    sed 's/.*seconds=//')"
 }
 
 stop_proxy() {
   local t=$1
-  [ -n "${PROXY[$t]:-}" ] && kill -9 "${PROXY[$t]}" 2>/dev/null && wait "${PROXY[$t]}" 2>/dev/null
+  if [ -n "${PROXY[$t]:-}" ]; then
+    kill -9 "${PROXY[$t]}" 2>/dev/null || true
+    wait "${PROXY[$t]}" 2>/dev/null || true
+  fi
   PROXY[$t]=
   nsenter --net=/run/netns/${TAG}${t}n "$B/skiff-proxy" --cleanup --bpf-root /sys/fs/bpf/$TAG$t \
     >/dev/null 2>&1 || true
@@ -130,7 +136,6 @@ run_wrk() {
 }
 
 mkdir -p "$CG"
-declare -A PROXY
 for t in $TOPOS; do topo $t; done
 sleep 1
 
@@ -148,8 +153,9 @@ for N in $SCALES; do
   LOAD_L=$(timed ip netns exec ${TAG}Ln iptables-legacy-restore "$G/legacy.rules")
   LOAD_N=$(timed ip netns exec ${TAG}Nn iptables-nft-restore "$G/nft.rules")
   LOAD_F=$(timed ip netns exec ${TAG}Fn nft -f "$G/nftables.nft")
-  LOAD_S=$(start_proxy S "$G/skiff.json" --cgroup "$CG")
-  LOAD_X=$(start_proxy X "$G/skiff.json" --no-socket-lb --xdp-devices ${TAG}Xnc --xdp-mode native)
+  start_proxy S "$G/skiff.json" --cgroup "$CG"; LOAD_S=$LOADED
+  start_proxy X "$G/skiff.json" --no-socket-lb --xdp-devices ${TAG}Xnc --xdp-mode native
+  LOAD_X=$LOADED
   ONE_L=$([ "$LOAD_L" = timeout ] && echo "-" || timed ip netns exec ${TAG}Ln iptables-legacy-restore --noflush "$G/legacy-one.rules")
   ONE_N=$([ "$LOAD_N" = timeout ] && echo "-" || timed ip netns exec ${TAG}Nn iptables-nft-restore --noflush "$G/nft-one.rules")
   ONE_F=$([ "$LOAD_F" = timeout ] && echo "-" || timed ip netns exec ${TAG}Fn nft -f "$G/nftables-one.nft")
