@@ -21,6 +21,8 @@ packages=(
   # peers for tests and benchmarks
   etcd-server etcd-client dnsperf knot nsd unbound dnsmasq-base wrk iperf3
   bind9-dnsutils haproxy hyperfine ethtool
+  # dns: libFuzzer runtime for dns/fuzz/run.sh; callgrind and python3 for bench/dns
+  libclang-rt-14-dev valgrind python3
 )
 
 missing=()
