@@ -171,15 +171,31 @@ bool ServiceTables::IsVip(const uint8_t* addr, uint8_t family) const {
 
 NetTables::NetTables(std::vector<PortInfo> ports, std::map<NeighborKey, Mac> neighbors)
     : ports_(std::move(ports)), neighbors_(std::move(neighbors)) {
-  for (uint16_t i = 0; i < ports_.size(); ++i)
-    for (const auto& a : ports_[i].addresses)
+  for (uint16_t i = 0; i < ports_.size(); ++i) {
+    for (const auto& a : ports_[i].addresses) {
       self_.push_back({RawAddr::From(a.addr), FamilyOf(a.addr), i});
+      auto& first = a.addr.is_v4() ? ports_[i].addr4 : ports_[i].addr6;
+      if (!first) first = RawAddr::From(a.addr);
+    }
+    if (index_by_id_.size() <= ports_[i].port_id) index_by_id_.resize(ports_[i].port_id + 1, -1);
+    index_by_id_[ports_[i].port_id] = i;
+  }
 }
 
 int NetTables::SelfPort(const uint8_t* addr, uint8_t family) const {
   for (const Self& s : self_)
     if (s.family == family && AddrEq(s.addr.b, addr, family)) return s.port;
   return -1;
+}
+
+bool NetTables::OnLink(uint16_t port, const uint8_t* addr, uint8_t family) const {
+  if (port >= ports_.size()) return false;
+  IpAddr ip;
+  ip.family = family == kFamily4 ? Family::kV4 : Family::kV6;
+  std::memcpy(ip.bytes.data(), addr, family == kFamily4 ? 4 : 16);
+  for (const auto& a : ports_[port].addresses)
+    if (a.Contains(ip)) return true;
+  return false;
 }
 
 bool NetTables::Route(const uint8_t* dst, uint8_t family, uint16_t* port,

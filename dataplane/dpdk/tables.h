@@ -129,7 +129,8 @@ struct PortInfo {
   bool tx_ipv4_cksum = false;  // offloads enabled on the port
   bool tx_l4_cksum = false;    // TCP and UDP
   std::vector<PortAddress> addresses;
-  std::optional<RawAddr> addr4, addr6;  // first address of each family: SNAT/IPIP source
+  // First address of each family (SNAT/IPIP source); NetTables fills them.
+  std::optional<RawAddr> addr4, addr6;
   std::optional<RawAddr> gateway4, gateway6;
 };
 
@@ -159,6 +160,12 @@ class NetTables {
   NetTables(std::vector<PortInfo> ports, std::map<NeighborKey, Mac> neighbors);
 
   const std::vector<PortInfo>& ports() const { return ports_; }
+  // Index into ports() of DPDK port `port_id`, or -1.
+  int PortIndex(uint16_t port_id) const {
+    return port_id < index_by_id_.size() ? index_by_id_[port_id] : -1;
+  }
+  // Whether `addr` is inside one of port `port`'s prefixes (on link).
+  bool OnLink(uint16_t port, const uint8_t* addr, uint8_t family) const;
   // Index of the port owning this address (one of its addr=), or -1.
   int SelfPort(const uint8_t* addr, uint8_t family) const;
   // The port and next-hop IP towards `dst`: a port whose prefix holds it
@@ -178,6 +185,7 @@ class NetTables {
     uint16_t port;
   };
   std::vector<Self> self_;
+  std::vector<int> index_by_id_;
 };
 
 // One generation of everything the lcores read.

@@ -24,19 +24,19 @@ Status Errno(const std::string& what, int err) {
   return Unavailable(what + ": " + std::strerror(err));
 }
 
-bpf_tc_hook Hook(int ifindex) {
+bpf_tc_hook Hook(int ifindex, TcHook which) {
   bpf_tc_hook h;
   std::memset(&h, 0, sizeof(h));
   h.sz = sizeof(h);
   h.ifindex = ifindex;
-  h.attach_point = BPF_TC_INGRESS;
+  h.attach_point = which == TcHook::kIngress ? BPF_TC_INGRESS : BPF_TC_EGRESS;
   return h;
 }
 
 }  // namespace
 
-Status AttachTc(int ifindex, int prog_fd) {
-  bpf_tc_hook hook = Hook(ifindex);
+Status AttachTc(int ifindex, int prog_fd, TcHook which) {
+  bpf_tc_hook hook = Hook(ifindex, which);
   int err = bpf_tc_hook_create(&hook);
   if (err && err != -EEXIST)
     return Errno("creating clsact on ifindex " + std::to_string(ifindex), err);
@@ -47,8 +47,8 @@ Status AttachTc(int ifindex, int prog_fd) {
   return Status::Ok();
 }
 
-Status DetachTc(int ifindex) {
-  bpf_tc_hook hook = Hook(ifindex);
+Status DetachTc(int ifindex, TcHook which) {
+  bpf_tc_hook hook = Hook(ifindex, which);
   DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
   int err = bpf_tc_detach(&hook, &opts);
   if (err && err != -ENOENT && err != -EINVAL && err != -ENODEV)
@@ -56,8 +56,8 @@ Status DetachTc(int ifindex) {
   return Status::Ok();
 }
 
-uint32_t TcProgramId(int ifindex) {
-  bpf_tc_hook hook = Hook(ifindex);
+uint32_t TcProgramId(int ifindex, TcHook which) {
+  bpf_tc_hook hook = Hook(ifindex, which);
   DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kTcHandle, .priority = kTcPriority);
   if (bpf_tc_query(&hook, &opts) != 0) return 0;
   return opts.prog_id;

@@ -20,10 +20,11 @@ namespace skiff::dataplane::ebpf {
 inline constexpr uint32_t kTcHandle = 0x5c1f;
 inline constexpr uint32_t kTcPriority = 0x5c1;
 
-Status AttachTc(int ifindex, int prog_fd);
-Status DetachTc(int ifindex);
-// Id of the Skiff program on the device's TC ingress, 0 when none.
-uint32_t TcProgramId(int ifindex);
+enum class TcHook { kIngress, kEgress };
+Status AttachTc(int ifindex, int prog_fd, TcHook hook = TcHook::kIngress);
+Status DetachTc(int ifindex, TcHook hook = TcHook::kIngress);
+// Id of the Skiff program on the device's TC hook, 0 when none.
+uint32_t TcProgramId(int ifindex, TcHook hook = TcHook::kIngress);
 
 enum class XdpMode { kNative, kGeneric };
 Status AttachXdp(int ifindex, int prog_fd, XdpMode mode);

@@ -254,6 +254,26 @@ TEST_F(LbProgTest, RepliesAreReverseTranslated) {
   }
 }
 
+TEST_F(LbProgTest, EgressProgramOnlyReverseTranslates) {
+  PacketSpec in = Tcp("172.16.0.14", 41500, "10.96.0.10", 80);
+  // Forward packets are never translated at egress (DNAT happens at ingress).
+  auto r = f_->RunTcEgress(BuildPacket(in));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->retval, kTcOk);
+  EXPECT_EQ(r->out, BuildPacket(in));
+  Parsed fwd = Run(in, kTcOk);  // ingress creates the flow
+  PacketSpec reply = Tcp(fwd.dst.ToString().c_str(), fwd.dport, "172.16.0.14", 41500, kSyn | kAck);
+  r = f_->RunTcEgress(BuildPacket(reply));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->retval, kTcOk);
+  auto back = ParsePacket(r->out);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->src, in.dst);
+  EXPECT_EQ(back->sport, 80);
+  EXPECT_TRUE(back->l4_checksum_ok);
+  EXPECT_TRUE(back->ip_checksum_ok);
+}
+
 TEST_F(LbProgTest, ConntrackKeepsBackendWhenTheSetChanges) {
   // Find a flow whose backend we then remove from the Service.
   PacketSpec in = Tcp("172.16.0.7", 42000, "10.96.0.10", 80);

@@ -116,6 +116,9 @@ LoadedLb::~LoadedLb() {
 int LoadedLb::tc_prog_fd() const {
   return bpf_program__fd(skel_->progs.skiff_tc_ingress);
 }
+int LoadedLb::tc_egress_prog_fd() const {
+  return bpf_program__fd(skel_->progs.skiff_tc_egress);
+}
 int LoadedLb::xdp_prog_fd() const {
   return bpf_program__fd(skel_->progs.skiff_xdp);
 }

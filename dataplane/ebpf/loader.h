@@ -41,6 +41,7 @@ class LoadedLb {
   const LbMaps& maps() const { return maps_; }
   const LoadOptions& options() const { return options_; }
   int tc_prog_fd() const;
+  int tc_egress_prog_fd() const;
   int xdp_prog_fd() const;
 
  private:

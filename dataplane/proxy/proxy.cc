@@ -269,13 +269,14 @@ void Proxy::ReconcileDevices() {
     if (names.empty()) return dflt && !d.loopback && !d.addrs.empty();
     return std::find(names.begin(), names.end(), d.name) != names.end();
   };
-  uint32_t tc_id = 0;
-  {
+  auto prog_id = [](int fd) -> uint32_t {
     bpf_prog_info info;
     std::memset(&info, 0, sizeof(info));
     __u32 len = sizeof(info);
-    if (bpf_obj_get_info_by_fd(lb_->tc_prog_fd(), &info, &len) == 0) tc_id = info.id;
-  }
+    return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+  };
+  const uint32_t tc_id = prog_id(lb_->tc_prog_fd());
+  const uint32_t tc_egress_id = prog_id(lb_->tc_egress_prog_fd());
   std::set<int> tc_now, xdp_now;
   const ebpf::Device* snat_dev = nullptr;
   std::vector<skiff_nodeip_key> node_ips;
@@ -291,8 +292,10 @@ void Proxy::ReconcileDevices() {
     bool tc = xdp || wanted(d, opt_.devices, true);
     if (tc) {
       if (!snat_dev || d.ifindex < snat_dev->ifindex) snat_dev = &d;
-      if (ebpf::TcProgramId(d.ifindex) != tc_id) {
+      if (ebpf::TcProgramId(d.ifindex) != tc_id ||
+          ebpf::TcProgramId(d.ifindex, ebpf::TcHook::kEgress) != tc_egress_id) {
         Status s = ebpf::AttachTc(d.ifindex, lb_->tc_prog_fd());
+        if (s.ok()) s = ebpf::AttachTc(d.ifindex, lb_->tc_egress_prog_fd(), ebpf::TcHook::kEgress);
         if (!s.ok()) {
           Logger()->error("msg=\"TC attach failed\" device={} error=\"{}\"", d.name, s.message());
           continue;
@@ -300,8 +303,11 @@ void Proxy::ReconcileDevices() {
         Logger()->info("msg=\"TC program attached\" device={}", d.name);
       }
       tc_now.insert(d.ifindex);
-    } else if (ebpf::TcProgramId(d.ifindex) != 0) {
-      ebpf::DetachTc(d.ifindex).ok();  // ours (fixed handle): no longer selected
+    } else if (ebpf::TcProgramId(d.ifindex) != 0 ||
+               ebpf::TcProgramId(d.ifindex, ebpf::TcHook::kEgress) != 0) {
+      // Ours (fixed handle/priority): no longer selected.
+      ebpf::DetachTc(d.ifindex).ok();
+      ebpf::DetachTc(d.ifindex, ebpf::TcHook::kEgress).ok();
       Logger()->info("msg=\"TC program detached\" device={}", d.name);
     }
     if (xdp) {
@@ -449,6 +455,8 @@ Status Proxy::Cleanup(const std::string& pin_root) {
   if (devs.ok()) {
     for (const auto& d : *devs) {
       if (ebpf::TcProgramId(d.ifindex)) ebpf::DetachTc(d.ifindex).ok();
+      if (ebpf::TcProgramId(d.ifindex, ebpf::TcHook::kEgress))
+        ebpf::DetachTc(d.ifindex, ebpf::TcHook::kEgress).ok();
       __u32 prog_id = 0;
       if (bpf_xdp_query_id(d.ifindex, 0, &prog_id) == 0 && prog_id) {
         int fd = bpf_prog_get_fd_by_id(prog_id);

@@ -3,6 +3,7 @@
  * (one skeleton, one set of pinned maps).
  *   skiff_tc_ingress  per-packet LB at TC ingress (DNAT, reverse NAT, SNAT,
  *                     conntrack, affinity, reject)
+ *   skiff_tc_egress   reverse NAT at TC egress of the same devices
  *   skiff_xdp         the same fast path at XDP on uplinks
  *   skiff_connect4/6, skiff_sendmsg4/6, skiff_recvmsg4/6,
  *   skiff_getpeername4/6   socket LB on the cgroup hooks */
@@ -44,6 +45,28 @@ int skiff_tc_ingress(struct __sk_buff* skb) {
     default:
       return TC_ACT_OK;
   }
+}
+
+/* Egress of the same devices: reverse NAT only. Replies from local backends
+ * may enter the node through devices without the ingress program (pod veths
+ * without an address); they leave through the device towards the client. */
+SEC("tc")
+int skiff_tc_egress(struct __sk_buff* skb) {
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  if (data + LB_PULL_LEN > end && skb->len > (__u32)(end - data)) {
+    bpf_skb_pull_data(skb, skb->len < LB_PULL_LEN ? skb->len : LB_PULL_LEN);
+    data = (void*)(long)skb->data;
+    end = (void*)(long)skb->data_end;
+  }
+  struct pkt p = {};
+  if (lb_parse(data, end, &p) < 0) return TC_ACT_OK;
+  p.len = skb->len;
+  struct skiff_ct_value* ct = ct_lookup(&p);
+  if (!ct || !(ct->flags & SKIFF_CT_REPLY)) return TC_ACT_OK;
+  struct rewrite rw = {};
+  if (lb_ct_hit(&p, ct, &rw, lb_now()) != LB_REWRITE) return TC_ACT_OK;
+  return tc_rewrite(skb, &p, &rw);
 }
 
 SEC("xdp")

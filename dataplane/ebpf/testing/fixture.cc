@@ -105,6 +105,9 @@ Result<RunResult> LbFixture::Run(int prog_fd, const std::vector<uint8_t>& in, ui
 Result<RunResult> LbFixture::RunTc(const std::vector<uint8_t>& in, uint32_t repeat) {
   return Run(lb_->tc_prog_fd(), in, repeat);
 }
+Result<RunResult> LbFixture::RunTcEgress(const std::vector<uint8_t>& in, uint32_t repeat) {
+  return Run(lb_->tc_egress_prog_fd(), in, repeat);
+}
 Result<RunResult> LbFixture::RunXdp(const std::vector<uint8_t>& in, uint32_t repeat) {
   return Run(lb_->xdp_prog_fd(), in, repeat);
 }

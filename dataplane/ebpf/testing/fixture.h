@@ -40,6 +40,7 @@ class LbFixture {
   Status SetSnat(const std::string& v4, const std::string& v6);
 
   Result<RunResult> RunTc(const std::vector<uint8_t>& in, uint32_t repeat = 1);
+  Result<RunResult> RunTcEgress(const std::vector<uint8_t>& in, uint32_t repeat = 1);
   Result<RunResult> RunXdp(const std::vector<uint8_t>& in, uint32_t repeat = 1);
 
   // The backend core's Maglev table picks for this flow on this frontend.
