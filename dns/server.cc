@@ -210,7 +210,8 @@ class Server::Worker {
         uint8_t* tx = tx_.data() + out * tx_size_;
         size_t len;
         if (rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
-          if (rx_msgs_[i].msg_len < kHeaderSize) continue;
+          // Oversized: FORMERR, unless it is not even a query.
+          if (rx_msgs_[i].msg_len < kHeaderSize || (req[2] & 0x80)) continue;
           len = WriteErrorHeader(Get16(req), Get16(req + 2), rcode::kFormErr, tx);
           stats_.CountRequest(Proto::kUdp, 0);
           stats_.CountResponse(rcode::kFormErr);
