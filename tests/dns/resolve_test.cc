@@ -418,6 +418,16 @@ TEST(LoopTest, TwoServersForwardingToEachOtherDetectTheLoop) {
   EXPECT_EQ(c.Query("dns-version.cluster.local", ns_t_txt).rcode(), 0);
 }
 
+TEST(LoopTest, UpstreamThatIsThisServerIsSkipped) {
+  const uint16_t port = net::FreeLoopbackPort();
+  DnsProcess p("services: []\n", {"--listen", "127.0.0.1:" + std::to_string(port), "--upstream",
+                                  "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(p.ok()) << p.Log();
+  EXPECT_NE(p.Log().find("it is this server"), std::string::npos) << p.Log();
+  CaresClient c(p.port(), false);
+  EXPECT_EQ(c.Query("www.example.org", ns_t_a).rcode(), 5);  // no upstream left: REFUSED
+}
+
 TEST(CliTest, HelpAndBadFlags) {
   std::string bin = DnsProcess::Binary();
   FILE* p = popen((bin + " --help").c_str(), "r");
