@@ -53,14 +53,13 @@ AffinityTable::Bucket& AffinityTable::BucketFor(const uint8_t* client, uint8_t f
   return buckets_[h & (nbuckets_ - 1)];
 }
 
-bool AffinityTable::Match(const Entry& e, const uint8_t* client, uint8_t family,
-                          uint32_t svc_id) {
+bool AffinityTable::Match(const Entry& e, const uint8_t* client, uint8_t family, uint32_t svc_id) {
   return e.svc_id == svc_id && e.family == family &&
          std::memcmp(e.client, client, AddrLen(family)) == 0;
 }
 
-uint32_t AffinityTable::Get(const uint8_t* client, uint8_t family, uint32_t svc_id,
-                            uint32_t now_s, uint32_t timeout_s) {
+uint32_t AffinityTable::Get(const uint8_t* client, uint8_t family, uint32_t svc_id, uint32_t now_s,
+                            uint32_t timeout_s) {
   if (svc_id == 0) return 0;
   Bucket& bk = BucketFor(client, family, svc_id);
   SpinGuard g(bk.lock);
@@ -73,8 +72,8 @@ uint32_t AffinityTable::Get(const uint8_t* client, uint8_t family, uint32_t svc_
   return 0;
 }
 
-void AffinityTable::Put(const uint8_t* client, uint8_t family, uint32_t svc_id,
-                        uint32_t backend_id, uint32_t now_s) {
+void AffinityTable::Put(const uint8_t* client, uint8_t family, uint32_t svc_id, uint32_t backend_id,
+                        uint32_t now_s) {
   if (svc_id == 0) return;
   Bucket& bk = BucketFor(client, family, svc_id);
   SpinGuard g(bk.lock);

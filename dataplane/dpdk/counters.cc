@@ -4,9 +4,9 @@ namespace skiff::dataplane::dpdk {
 
 std::string_view DropName(Drop d) {
   static constexpr std::string_view kNames[kDropCount] = {
-      "bad_packet",        "other_host",  "no_route",       "flow_table_full", "snat_exhausted",
-      "too_big",           "rejected",    "icmp_rate_limited", "tx_full",      "handoff_full",
-      "exception_full",    "hw_checksum", "arp_ignored"};
+      "bad_packet",     "other_host",  "no_route",          "flow_table_full", "snat_exhausted",
+      "too_big",        "rejected",    "icmp_rate_limited", "tx_full",         "handoff_full",
+      "exception_full", "hw_checksum", "arp_ignored"};
   int i = static_cast<int>(d);
   return i >= 0 && i < kDropCount ? kNames[i] : "unknown";
 }

@@ -18,19 +18,19 @@ namespace skiff::dataplane::dpdk {
 
 // Why the pipeline dropped a packet (other than a configured bad class).
 enum class Drop : uint8_t {
-  kBadPacket = 0,      // a bad class (runt, truncated, ...) configured to drop
-  kOtherHost,          // Ethernet destination neither ours nor multicast
-  kNoRoute,            // no port/neighbor towards the backend yet
-  kFlowTableFull,      // NAT flow could not be recorded
-  kSnatExhausted,      // no free SNAT port for the backend
-  kTooBig,             // DSR: encapsulated packet above the port MTU
-  kRejected,           // service without ready backend (RST/ICMP sent when allowed)
-  kIcmpRateLimited,    // ICMP error suppressed by --dpdk-icmp-rate
-  kTxFull,             // the port's TX queue did not take it
-  kHandoffFull,        // the owner lcore's handoff ring was full
-  kExceptionFull,      // the exception port did not take it
-  kHwChecksum,         // the NIC flagged a bad IP/L4 checksum
-  kArpIgnored,         // ARP/NDP not for one of our addresses or VIPs
+  kBadPacket = 0,    // a bad class (runt, truncated, ...) configured to drop
+  kOtherHost,        // Ethernet destination neither ours nor multicast
+  kNoRoute,          // no port/neighbor towards the backend yet
+  kFlowTableFull,    // NAT flow could not be recorded
+  kSnatExhausted,    // no free SNAT port for the backend
+  kTooBig,           // DSR: encapsulated packet above the port MTU
+  kRejected,         // service without ready backend (RST/ICMP sent when allowed)
+  kIcmpRateLimited,  // ICMP error suppressed by --dpdk-icmp-rate
+  kTxFull,           // the port's TX queue did not take it
+  kHandoffFull,      // the owner lcore's handoff ring was full
+  kExceptionFull,    // the exception port did not take it
+  kHwChecksum,       // the NIC flagged a bad IP/L4 checksum
+  kArpIgnored,       // ARP/NDP not for one of our addresses or VIPs
   kCount
 };
 inline constexpr int kDropCount = static_cast<int>(Drop::kCount);

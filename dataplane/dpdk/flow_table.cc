@@ -26,9 +26,8 @@ Result<std::unique_ptr<FlowTable>> FlowTable::Create(const std::string& name, ui
   t->hash_ = rte_hash_create(&p);
   if (!t->hash_)
     return Status(StatusCode::kResourceExhausted,
-                  "flow table " + name + " (" + std::to_string(capacity) +
-                      " entries): " + rte_strerror(rte_errno) +
-                      "; lower --dpdk-flows or raise --dpdk-memory-mb");
+                  "flow table " + name + " (" + std::to_string(capacity) + " entries): " +
+                      rte_strerror(rte_errno) + "; lower --dpdk-flows or raise --dpdk-memory-mb");
   t->capacity_ = static_cast<uint32_t>(rte_hash_max_key_id(t->hash_)) + 1;
   t->flows_ = std::make_unique<Flow[]>(t->capacity_);
   return t;

@@ -50,10 +50,10 @@ struct alignas(64) Flow {
   FlowKind kind = FlowKind::kFree;
   uint8_t flags = 0;
   uint8_t proto = 0;
-  uint8_t out_port = 0;  // port index of the cached/fixed next hop
-  uint16_t port_be = 0;  // forward: backend port; reply: VIP port
-  uint16_t port2_be = 0; // forward NAT: SNAT port; reply: client port
-  uint8_t mac[6] = {};   // forward: next hop to the backend; reply: the client's hop
+  uint8_t out_port = 0;   // port index of the cached/fixed next hop
+  uint16_t port_be = 0;   // forward: backend port; reply: VIP port
+  uint16_t port2_be = 0;  // forward NAT: SNAT port; reply: client port
+  uint8_t mac[6] = {};    // forward: next hop to the backend; reply: the client's hop
   uint8_t pad[2] = {};
   RawAddr addr;   // forward: backend; reply: VIP
   RawAddr addr2;  // forward NAT: SNAT address; reply: client

@@ -9,8 +9,8 @@
 namespace skiff::dataplane::dpdk {
 namespace {
 
-constexpr std::string_view kBadNames[kBadClassCount] = {
-    "runt", "truncated", "fragment", "ip-options", "non-ip", "not-service"};
+constexpr std::string_view kBadNames[kBadClassCount] = {"runt",       "truncated", "fragment",
+                                                        "ip-options", "non-ip",    "not-service"};
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -51,8 +51,8 @@ Result<PortAddress> ParseCidr(std::string_view text, std::string_view flag) {
   unsigned len = 0;
   unsigned max = ip->is_v4() ? 32 : 128;
   if (!ParseUnsigned(text.substr(slash + 1), &len) || len > max)
-    return Bad(flag, "addr=" + std::string(text) + ": prefix length must be 0.." +
-                         std::to_string(max));
+    return Bad(flag,
+               "addr=" + std::string(text) + ": prefix length must be 0.." + std::to_string(max));
   if (ip->IsZero()) return Bad(flag, "addr=" + std::string(text) + ": the zero address");
   return PortAddress{*ip, static_cast<uint8_t>(len)};
 }
@@ -123,8 +123,7 @@ Result<PortOptions> ParsePortSpec(std::string_view spec, std::string_view flag) 
   return p;
 }
 
-Result<std::pair<uint16_t, uint16_t>> ParsePortRange(std::string_view text,
-                                                     std::string_view flag) {
+Result<std::pair<uint16_t, uint16_t>> ParsePortRange(std::string_view text, std::string_view flag) {
   size_t dash = text.find('-');
   unsigned lo = 0, hi = 0;
   if (dash == text.npos || !ParseUnsigned(text.substr(0, dash), &lo) ||
@@ -163,10 +162,9 @@ Status Validate(const DpdkOptions& o) {
                              " is given twice");
     names.push_back(p.name());
     if (p.addresses.empty())
-      return InvalidArgument("--dpdk-port " + p.devargs +
-                             ": needs addr=CIDR (answers ARP/NDP for it; " +
-                             (o.mode == ForwardingMode::kNat ? "SNAT source" : "IPIP source") +
-                             ")");
+      return InvalidArgument(
+          "--dpdk-port " + p.devargs + ": needs addr=CIDR (answers ARP/NDP for it; " +
+          (o.mode == ForwardingMode::kNat ? "SNAT source" : "IPIP source") + ")");
     for (const auto* gw : {&p.gateway4, &p.gateway6}) {
       if (!*gw) continue;
       bool onlink = std::any_of(p.addresses.begin(), p.addresses.end(),
@@ -177,8 +175,8 @@ Status Validate(const DpdkOptions& o) {
     }
   }
   if (!o.exception_port.empty() &&
-      std::find(names.begin(), names.end(), o.exception_port.substr(0, o.exception_port.find(','))) !=
-          names.end())
+      std::find(names.begin(), names.end(),
+                o.exception_port.substr(0, o.exception_port.find(','))) != names.end())
     return InvalidArgument("--dpdk-exception-port " + o.exception_port +
                            ": the same device as a --dpdk-port");
   if (!o.pass.empty() && o.exception_port.empty())
@@ -197,16 +195,16 @@ Status Validate(const DpdkOptions& o) {
       return InvalidArgument("--dpdk-rx-desc/--dpdk-tx-desc " + std::to_string(d) +
                              ": a power of two in 64..16384");
   if (o.flows_per_lcore < 1024)
-    return InvalidArgument("--dpdk-flows " + std::to_string(o.flows_per_lcore) +
-                           ": at least 1024");
+    return InvalidArgument("--dpdk-flows " + std::to_string(o.flows_per_lcore) + ": at least 1024");
   uint32_t workers = o.worker_cpus.empty() ? 1 : static_cast<uint32_t>(o.worker_cpus.size());
   uint32_t range = o.snat_ports.second - o.snat_ports.first + 1u;
   if (o.mode == ForwardingMode::kNat && range < workers * 64)
     return InvalidArgument("--dpdk-snat-ports " + std::to_string(o.snat_ports.first) + "-" +
-                           std::to_string(o.snat_ports.second) + ": needs at least 64 ports per "
-                           "worker lcore (" + std::to_string(workers) + " lcores)");
-  if (workers > 64)
-    return InvalidArgument("--dpdk-lcores: at most 64 worker lcores");
+                           std::to_string(o.snat_ports.second) +
+                           ": needs at least 64 ports per "
+                           "worker lcore (" +
+                           std::to_string(workers) + " lcores)");
+  if (workers > 64) return InvalidArgument("--dpdk-lcores: at most 64 worker lcores");
   if (o.max_services < 16 || o.max_services > (1u << 22))
     return InvalidArgument("--max-services " + std::to_string(o.max_services) +
                            ": 16..4194304 for the DPDK engine (per-lcore counters)");

@@ -34,12 +34,12 @@ std::string_view ForwardingModeName(ForwardingMode m);  // "dsr", "nat"
 // Packet classes the pipeline cannot balance; each is counted and then
 // dropped or passed to the exception port (a TAP into the kernel).
 enum class BadClass : uint8_t {
-  kRunt = 0,       // shorter than an Ethernet header
-  kTruncated = 1,  // IP/L4 header cut short or lengths that do not add up
-  kFragment = 2,   // IPv4 fragment or IPv6 fragment header
-  kIpOptions = 3,  // IPv4 options or IPv6 extension headers
-  kNonIp = 4,      // neither IPv4, IPv6 nor ARP (VLAN tags included)
-  kNotService = 5, // IP but for no VIP, no flow and not ours
+  kRunt = 0,        // shorter than an Ethernet header
+  kTruncated = 1,   // IP/L4 header cut short or lengths that do not add up
+  kFragment = 2,    // IPv4 fragment or IPv6 fragment header
+  kIpOptions = 3,   // IPv4 options or IPv6 extension headers
+  kNonIp = 4,       // neither IPv4, IPv6 nor ARP (VLAN tags included)
+  kNotService = 5,  // IP but for no VIP, no flow and not ours
 };
 inline constexpr int kBadClassCount = 6;
 std::string_view BadClassName(BadClass c);  // "runt", "truncated", ... "not-service"
@@ -80,8 +80,8 @@ struct DpdkOptions {
   // the last CPU this process may run on.
   std::vector<int> worker_cpus;
   HugepageMode hugepages = HugepageMode::kAuto;
-  uint32_t memory_mb = 512;      // EAL memory (-m)
-  uint32_t mbufs = 16383;        // mbuf pool size (all lcores)
+  uint32_t memory_mb = 512;  // EAL memory (-m)
+  uint32_t mbufs = 16383;    // mbuf pool size (all lcores)
   uint16_t rx_desc = 1024, tx_desc = 1024;
   uint32_t flows_per_lcore = 262144;  // per family (IPv4 and IPv6 tables)
   uint32_t affinity_entries = 65536;  // ClientIP affinity, shared by all lcores
@@ -92,7 +92,7 @@ struct DpdkOptions {
   // Kernel exception path: a TAP vdev ("net_tap0,iface=skiff0") that gets
   // the passed classes, and whose kernel output leaves through port 0.
   std::string exception_port;
-  uint32_t maglev_size = 16381;  // prime; the same as the eBPF engine's default
+  uint32_t maglev_size = 16381;   // prime; the same as the eBPF engine's default
   uint32_t max_services = 65536;  // svc_id space: per-lcore counter arrays
   uint32_t max_frontends = 524288;
   std::vector<std::string> extra_eal_args;

@@ -221,8 +221,7 @@ void Pipeline::HandleL4(const Snapshot& snap, Ctx& c, PipelineOutput* out) {
   NewFlow(snap, c, *fe, out);
 }
 
-bool Pipeline::NewFlow(const Snapshot& snap, Ctx& c, const FrontendEntry& fe,
-                       PipelineOutput* out) {
+bool Pipeline::NewFlow(const Snapshot& snap, Ctx& c, const FrontendEntry& fe, PipelineOutput* out) {
   const uint8_t* saddr = Src(c.p);
   const uint8_t* daddr = Dst(c.p);
   const uint8_t family = c.p.family;
@@ -424,7 +423,8 @@ void Pipeline::Forward(const Snapshot& snap, Ctx& c, Flow& f, PipelineOutput* ou
     TooBig(snap, c, static_cast<uint32_t>(outp.mtu) - olen, out);
     return;
   }
-  if (m->pkt_len > kEthHdr + inner) rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - kEthHdr - inner));
+  if (m->pkt_len > kEthHdr + inner)
+    rte_pktmbuf_trim(m, static_cast<uint16_t>(m->pkt_len - kEthHdr - inner));
   uint8_t* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, olen));
   if (!eth) {
     DropPkt(m, Drop::kTooBig);
@@ -487,8 +487,7 @@ void Pipeline::Reply(const Snapshot& snap, Ctx& c, Flow& f, PipelineOutput* out)
   Emit(c.m, f.out_port, out);
 }
 
-void Pipeline::Reject(const Snapshot& snap, Ctx& c, const FrontendEntry& fe,
-                      PipelineOutput* out) {
+void Pipeline::Reject(const Snapshot& snap, Ctx& c, const FrontendEntry& fe, PipelineOutput* out) {
   (void)snap;
   if (IdCounters* s = counters_->service(fe.svc_id)) Bump(s->rejects);
   if (!IcmpToken()) {
@@ -588,8 +587,8 @@ void Pipeline::HandleIcmp(const Snapshot& snap, Ctx& c, PipelineOutput* out) {
     return;
   }
   // NDP (RFC 4861 7.1): hop limit 255, code 0, at least the fixed part.
-  const bool ndp = (type == 135 || type == 136) && c.p.l3[7] == 255 && icmp[1] == 0 &&
-                   icmp_len >= 24;
+  const bool ndp =
+      (type == 135 || type == 136) && c.p.l3[7] == 255 && icmp[1] == 0 && icmp_len >= 24;
   if (!ndp) {
     Bad(c, BadClass::kNotService, out);
     return;
@@ -606,15 +605,16 @@ void Pipeline::HandleIcmp(const Snapshot& snap, Ctx& c, PipelineOutput* out) {
     off += olen;
   }
   const uint8_t* learn_ip = type == 135 ? Src(c.p) : target;
-  if (lladdr && std::memcmp(learn_ip, kZeroAddr, 16) != 0 &&
-      net.OnLink(port, learn_ip, kFamily6) && out->n_learned < kMaxBurst) {
+  if (lladdr && std::memcmp(learn_ip, kZeroAddr, 16) != 0 && net.OnLink(port, learn_ip, kFamily6) &&
+      out->n_learned < kMaxBurst) {
     Learned& l = out->learned[out->n_learned++];
     l.key.port = port;
     l.key.family = kFamily6;
     std::memcpy(l.key.addr.b, learn_ip, 16);
     std::memcpy(l.mac.b, lladdr, 6);
   }
-  const bool for_us = net.SelfPort(target, kFamily6) == c.port || snap.services->IsVip(target, kFamily6);
+  const bool for_us =
+      net.SelfPort(target, kFamily6) == c.port || snap.services->IsVip(target, kFamily6);
   if (type == 135 && for_us) {
     uint8_t tgt[16];
     std::memcpy(tgt, target, 16);

@@ -38,7 +38,7 @@ struct PipelineConfig {
   uint16_t workers = 1;  // SNAT port ownership: port p belongs to (p - lo) % workers
   uint16_t snat_lo = 33000, snat_hi = 60999;
   FlowTimeouts timeouts;
-  uint32_t pass_mask = 0;  // bit (1 << BadClass) set: pass to the exception port
+  uint32_t pass_mask = 0;     // bit (1 << BadClass) set: pass to the exception port
   uint32_t icmp_rate = 1000;  // ICMP errors per second
 };
 
@@ -66,8 +66,8 @@ class Pipeline {
  public:
   // Tables and counters stay owned by the caller and must outlive this.
   // `affinity` is shared by all workers.
-  Pipeline(const PipelineConfig& cfg, FlowTable* flows4, FlowTable* flows6,
-           AffinityTable* affinity, CounterBlock* counters);
+  Pipeline(const PipelineConfig& cfg, FlowTable* flows4, FlowTable* flows6, AffinityTable* affinity,
+           CounterBlock* counters);
 
   // Handles pkts[0..n) (n <= kMaxBurst; mbuf->port = the DPDK port it came
   // in on). `now_ms` is the worker's millisecond clock.

@@ -51,7 +51,7 @@ class Publisher {
   rte_rcu_qsbr* qs_;
   std::mutex mu_;
   std::atomic<const Snapshot*> current_{nullptr};
-  std::unique_ptr<Snapshot> owned_;  // == current_
+  std::unique_ptr<Snapshot> owned_;                                     // == current_
   std::deque<std::pair<uint64_t, std::unique_ptr<Snapshot>>> retired_;  // (token, snapshot)
   uint64_t generation_ = 0;
 };

@@ -80,10 +80,10 @@ void MakeArpReply(rte_mbuf* m, const uint8_t* mac) {
   uint8_t* arp = eth + kEthHdr;
   uint8_t requested[4];
   std::memcpy(requested, arp + 24, 4);
-  Put16(arp + 6, 2);                // opcode: reply
-  std::memcpy(arp + 18, arp + 8, 6);  // tha := sha
-  std::memcpy(arp + 24, arp + 14, 4); // tpa := spa
-  std::memcpy(arp + 8, mac, 6);       // sha := ours
+  Put16(arp + 6, 2);                   // opcode: reply
+  std::memcpy(arp + 18, arp + 8, 6);   // tha := sha
+  std::memcpy(arp + 24, arp + 14, 4);  // tpa := spa
+  std::memcpy(arp + 8, mac, 6);        // sha := ours
   std::memcpy(arp + 14, requested, 4);
   std::memcpy(eth, arp + 18, 6);
   std::memcpy(eth + 6, mac, 6);

@@ -27,8 +27,18 @@ uint64_t Mix(uint64_t h) {
   return h;
 }
 
+// Reads only the family's bytes: IPv4 addresses may be followed by other
+// packet fields.
 uint64_t AddrHash(const uint8_t* addr, uint8_t family) {
-  uint64_t a = Load64(addr), b = family == kFamily4 ? 0 : Load64(addr + 8);
+  uint64_t a, b = 0;
+  if (family == kFamily4) {
+    uint32_t v;
+    std::memcpy(&v, addr, 4);
+    a = v;
+  } else {
+    a = Load64(addr);
+    b = Load64(addr + 8);
+  }
   return Mix(a * 0x9e3779b97f4a7c15ull ^ b * 0xc2b2ae3d27d4eb4full ^ family);
 }
 
@@ -79,15 +89,13 @@ Result<std::shared_ptr<const SetTable>> SetTable::Build(uint32_t id, const Backe
 }
 
 const BackendRef* SetTable::FindActive(uint32_t backend_id) const {
-  auto it = std::lower_bound(
-      members_.begin(), members_.end(), backend_id,
-      [](const BackendRef& r, uint32_t id) { return r.backend_id < id; });
+  auto it = std::lower_bound(members_.begin(), members_.end(), backend_id,
+                             [](const BackendRef& r, uint32_t id) { return r.backend_id < id; });
   if (it == members_.end() || it->backend_id != backend_id) return nullptr;
   return active_[it - members_.begin()] ? &*it : nullptr;
 }
 
-uint64_t ServiceTables::Hash(const uint8_t* addr, uint8_t family, uint16_t port_be,
-                             uint8_t proto) {
+uint64_t ServiceTables::Hash(const uint8_t* addr, uint8_t family, uint16_t port_be, uint8_t proto) {
   return Mix(AddrHash(addr, family) ^ (uint64_t{port_be} << 8 | proto) * 0x165667b19e3779f9ull);
 }
 
@@ -198,8 +206,7 @@ bool NetTables::OnLink(uint16_t port, const uint8_t* addr, uint8_t family) const
   return false;
 }
 
-bool NetTables::Route(const uint8_t* dst, uint8_t family, uint16_t* port,
-                      RawAddr* next_hop) const {
+bool NetTables::Route(const uint8_t* dst, uint8_t family, uint16_t* port, RawAddr* next_hop) const {
   IpAddr ip;
   ip.family = family == kFamily4 ? Family::kV4 : Family::kV6;
   std::memcpy(ip.bytes.data(), dst, family == kFamily4 ? 4 : 16);
