@@ -37,8 +37,4 @@ Status SaveClientConfig(const ClientConfig& config, const std::string& path);
 // A TLS channel to config.server that sends the bearer token on every call.
 std::shared_ptr<grpc::Channel> Dial(const ClientConfig& config);
 
-// Base64 (standard alphabet, padded) for certificate-authority-data.
-std::string Base64Encode(std::string_view data);
-Result<std::string> Base64Decode(std::string_view text);
-
 }  // namespace skiff::api

@@ -26,7 +26,9 @@ std::string OwnerOf(const google::protobuf::Message& m) {
   return meta->namespace_().empty() ? meta->name() : meta->namespace_() + "/" + meta->name();
 }
 
-uint64_t RandomIndex(uint64_t n) { return RandomBelow(n); }
+uint64_t RandomIndex(uint64_t n) {
+  return RandomBelow(n);
+}
 
 void Reserve(store::TxnRequest* txn, const std::string& key, const std::string& owner) {
   txn->compare.push_back(

@@ -39,7 +39,8 @@ std::string NewUid() {
 std::string RandomSuffix() {
   static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
   std::string out;
-  for (int i = 0; i < 5; ++i) out += kAlphabet[RandomBelow(sizeof kAlphabet - 1)];
+  for (int i = 0; i < 5; ++i)
+    out += kAlphabet[RandomBelow(sizeof kAlphabet - 1)];
   return out;
 }
 
@@ -298,7 +299,7 @@ Result<api::ObjectResponse> Registry::Update(const api::UpdateRequest& req) {
       updated->CopyFrom(*requested);
       if (HasStatus(*updated)) CopyStatus(*current->object, updated.get());
     }
-    auto result = WriteUpdate(kind, *current, updated.get(), req.dry_run());
+    auto result = WriteUpdate(kind, *current, updated.get(), req.dry_run(), req.force());
     if (result.ok() || result.status().code() != StatusCode::kAborted || *rv != 0) return result;
     // Unconditional update raced with another writer: read again and retry.
   }
@@ -306,7 +307,7 @@ Result<api::ObjectResponse> Registry::Update(const api::UpdateRequest& req) {
 }
 
 Result<api::ObjectResponse> Registry::WriteUpdate(const api::KindInfo& kind, const Current& current,
-                                                  Message* updated, bool dry_run) {
+                                                  Message* updated, bool dry_run, bool force) {
   const api::ObjectMeta& cmeta = *api::GetObjectMeta(*current.object);
   api::ObjectMeta* meta = api::MutableObjectMeta(updated);
   // System-owned metadata stays as stored.
@@ -348,7 +349,7 @@ Result<api::ObjectResponse> Registry::WriteUpdate(const api::KindInfo& kind, con
   SKIFF_RETURN_IF_ERROR(RunAdmission(Operation::kUpdate, updated, current.object.get(), &txn));
   std::string bytes = EncodeForStore(*updated);
   api::ObjectResponse out;
-  if (bytes == current.kv.value || dry_run) {
+  if ((bytes == current.kv.value && !force) || dry_run) {
     // No change: nothing is written and the resourceVersion stays.
     out.set_object(WithResourceVersion(std::move(bytes), current.kv.mod_revision));
     return out;

@@ -57,7 +57,8 @@ class Registry {
                               const std::string& name);
   Status CheckNamespaceWritable(const std::string& ns);
   Result<api::ObjectResponse> WriteUpdate(const api::KindInfo& kind, const Current& current,
-                                          google::protobuf::Message* updated, bool dry_run);
+                                          google::protobuf::Message* updated, bool dry_run,
+                                          bool force);
   Result<api::ObjectResponse> DeleteNow(const api::KindInfo& kind, const Current& current);
   Status RunAdmission(Operation op, google::protobuf::Message* object,
                       const google::protobuf::Message* old, store::TxnRequest* txn);

@@ -129,23 +129,27 @@ TEST_F(ApiServerTest, GenerationFollowsSpecChanges) {
   auto d = api::CreateObject(*client_, MakeDeployment("gen", 1));
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_EQ(d->metadata().generation(), 1);
-  api::Deployment labels_only = *d;
-  (*labels_only.mutable_metadata()->mutable_labels())["x"] = "y";
-  auto l = api::UpdateObject(*client_, labels_only);
+  // The Deployment controller writes annotations and status meanwhile;
+  // Mutate retries those conflicts.
+  auto l = Mutate<api::Deployment>("default", "gen", [](api::Deployment& x) {
+    (*x.mutable_metadata()->mutable_labels())["x"] = "y";
+  });
   ASSERT_TRUE(l.ok()) << l.status().ToString();
   EXPECT_EQ(l->metadata().generation(), 1);
-  api::Deployment scaled = *l;
-  scaled.mutable_spec()->set_replicas(3);
-  auto s = api::UpdateObject(*client_, scaled);
+  auto s = Mutate<api::Deployment>("default", "gen",
+                                   [](api::Deployment& x) { x.mutable_spec()->set_replicas(3); });
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->metadata().generation(), 2);
   // A status write keeps the spec and generation.
-  api::Deployment status = *s;
-  status.mutable_status()->set_ready_replicas(3);
-  status.mutable_spec()->set_replicas(99);
-  auto st = api::UpdateObject(*client_, status, /*status=*/true);
+  auto st = Mutate<api::Deployment>(
+      "default", "gen",
+      [](api::Deployment& x) {
+        x.mutable_status()->set_collision_count(7);
+        x.mutable_spec()->set_replicas(99);
+      },
+      /*status=*/true);
   ASSERT_TRUE(st.ok()) << st.status().ToString();
-  EXPECT_EQ(st->status().ready_replicas(), 3);
+  EXPECT_EQ(st->status().collision_count(), 7);
   EXPECT_EQ(st->spec().replicas(), 3);
   EXPECT_EQ(st->metadata().generation(), 2);
 }

@@ -55,6 +55,20 @@ class ApiServerTest : public ::testing::Test {
     return cond();
   }
 
+  // Reads the object, applies `mutate`, and writes it back (the status
+  // subresource when `status`), retrying when a controller wrote in between.
+  template <typename T, typename F>
+  Result<T> Mutate(const std::string& ns, const std::string& name, F mutate, bool status = false) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto obj = api::GetObject<T>(*client_, ns, name);
+      if (!obj.ok()) return obj.status();
+      mutate(*obj);
+      auto r = api::UpdateObject(*client_, *obj, status);
+      if (r.ok() || r.status().code() != StatusCode::kAborted) return r;
+    }
+    return Aborted("kept conflicting");
+  }
+
   std::string dir_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<api::ApiClient> client_;

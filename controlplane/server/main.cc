@@ -34,6 +34,10 @@ int main(int argc, char** argv) {
   flags.String("service-node-port-range", &port_range, "NodePort range LOW-HIGH.");
   flags.Int("node-cidr-mask-size-ipv4", &mask_v4, "Prefix length of each node's IPv4 podCIDR.");
   flags.Int("node-cidr-mask-size-ipv6", &mask_v6, "Prefix length of each node's IPv6 podCIDR.");
+  flags.String(
+      "encryption-provider-config", &opts.encryption_config,
+      "EncryptionConfiguration file for Secrets at rest (default DATA_DIR/encryption.yaml, "
+      "created with a new key on first start; \"none\" disables encryption).");
   flags.Duration("compaction-interval", &opts.compaction_interval,
                  "How often to compact store history; 0 disables.");
   std::chrono::milliseconds eviction = opts.pod_eviction_timeout;

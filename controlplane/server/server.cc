@@ -24,6 +24,7 @@
 #include "controlplane/controllers/node_lifecycle_controller.h"
 #include "controlplane/controllers/replicaset_controller.h"
 #include "controlplane/controllers/statefulset_controller.h"
+#include "controlplane/secrets/encrypting_store.h"
 #include "controlplane/store/store.h"
 
 namespace skiff::server {
@@ -88,6 +89,19 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto store = store::OpenStore(store_spec);
   if (!store.ok()) return store.status().WithContext("--store " + store_spec);
   impl->store = std::move(*store);
+  if (options.encryption_config != "none") {
+    std::string path = options.encryption_config.empty() ? options.data_dir + "/encryption.yaml"
+                                                         : options.encryption_config;
+    if (options.encryption_config.empty()) {
+      auto wrote = secrets::WriteDefaultEncryptionConfig(path);
+      if (!wrote.ok()) return wrote.status();
+      if (*wrote) log::Get("server")->info("wrote a new encryption key to {}", path);
+    }
+    auto config = secrets::LoadEncryptionConfig(path);
+    if (!config.ok()) return config.status().WithContext("--encryption-provider-config");
+    impl->store =
+        std::make_unique<secrets::EncryptingStore>(std::move(impl->store), std::move(*config));
+  }
   // A remote store may still be starting (etcd next to us): retry a while.
   auto rev = impl->store->CurrentRevision();
   for (int attempt = 0; !rev.ok() && attempt < options.store_connect_attempts; ++attempt) {

@@ -22,6 +22,9 @@ struct ServerOptions {
   std::vector<std::string> tls_sans;
   apiserver::NetworkRanges ranges;
   std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
+  // EncryptionConfiguration for data at rest; "" = data_dir/encryption.yaml,
+  // created with a fresh key on first start; "none" stores Secrets in plain.
+  std::string encryption_config;
   bool run_controllers = true;
   // Node lifecycle: a node silent this long is NotReady; pods without a
   // toleration of that are evicted after pod_eviction_timeout.

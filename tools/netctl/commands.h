@@ -18,5 +18,6 @@ int RunDelete(Context& ctx, const Args& args);
 int RunVersion(Context& ctx, const Args& args);
 int RunScale(Context& ctx, const Args& args);
 int RunRollout(Context& ctx, const Args& args);
+int RunSecrets(Context& ctx, const Args& args);
 
 }  // namespace skiff::netctl

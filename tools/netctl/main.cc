@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  scale KIND/NAME --replicas=N   Set the replicas of a Deployment, ReplicaSet, StatefulSet\n"
     "  rollout status|history|undo|restart|pause|resume KIND/NAME\n"
     "                           Follow and manage rollouts\n"
+    "  secrets reencrypt        Rewrite Secrets under the current encryption key\n"
     "  version                  Client and server versions\n\n"
     "Global flags: --config FILE (default $SKIFF_CONFIG or ~/.skiff/config), --server,\n"
     "--token, --certificate-authority, -n/--namespace NS, -A/--all-namespaces.\n"
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
       {"apply", skiff::netctl::RunApply},       {"get", skiff::netctl::RunGet},
       {"describe", skiff::netctl::RunDescribe}, {"delete", skiff::netctl::RunDelete},
       {"version", skiff::netctl::RunVersion},   {"scale", skiff::netctl::RunScale},
-      {"rollout", skiff::netctl::RunRollout},
+      {"rollout", skiff::netctl::RunRollout},   {"secrets", skiff::netctl::RunSecrets},
   };
   // The command is the first argument that is not a flag (global flags may
   // come before it, as with kubectl).
