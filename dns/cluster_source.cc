@@ -1,6 +1,8 @@
 #include "dns/cluster_source.h"
 
+#include "api/client/remote_client.h"
 #include "common/log.h"
+#include "dns/api_source.h"
 #include "dns/static_records.h"
 
 namespace skiff::dns {
@@ -27,10 +29,10 @@ Result<std::unique_ptr<ClusterSource>> MakeClusterSource(const Options& o) {
     return std::unique_ptr<ClusterSource>(new StaticFileSource(o.static_records));
   }
   if (!o.config.empty()) {
-    // INTEGRATION POINT: return the informer-backed source for o.config here.
-    return FailedPrecondition("--config " + o.config +
-                              ": the API watch source is not wired into this build yet; use "
-                              "--static-records FILE");
+    auto client = api::ConnectFromFile(o.config);
+    if (!client.ok()) return client.status().WithContext("--config " + o.config);
+    return std::unique_ptr<ClusterSource>(
+        new ApiClusterSource(std::move(*client), o.cluster.pod_mode == PodMode::kVerified));
   }
   return InvalidArgument(
       "no record source: give --config FILE (API server) or --static-records FILE");

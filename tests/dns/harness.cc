@@ -356,10 +356,12 @@ DnsProcess::DnsProcess(const std::string& records_yaml, const std::vector<std::s
   char tmpl[] = "/tmp/skiff-dns-e2e-XXXXXX";
   if (!mkdtemp(tmpl)) return;
   dir_ = tmpl;
-  std::ofstream(dir_ + "/records.yaml") << records_yaml;
-  std::vector<std::string> args = {Binary(),     "--static-records", dir_ + "/records.yaml",
-                                   "--listen",   "127.0.0.1:0",      "--http-listen",
+  std::vector<std::string> args = {Binary(), "--listen", "127.0.0.1:0", "--http-listen",
                                    "127.0.0.1:0"};
+  if (!records_yaml.empty()) {  // else the caller passes its own source (--config)
+    std::ofstream(dir_ + "/records.yaml") << records_yaml;
+    args.insert(args.end(), {"--static-records", dir_ + "/records.yaml"});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = fork();
   if (pid_ == 0) {

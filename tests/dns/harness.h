@@ -75,7 +75,8 @@ class FakeUpstream {
 class DnsProcess {
  public:
   // Writes `records_yaml` to a temp file and starts skiff-dns with
-  // --static-records, --listen 127.0.0.1:0, --http-listen 127.0.0.1:0 and
+  // --static-records (none when `records_yaml` is empty: `extra` then names
+  // the source, e.g. --config), --listen 127.0.0.1:0, --http-listen 127.0.0.1:0 and
   // `extra` flags; waits (bounded) until it logs "ready".
   DnsProcess(const std::string& records_yaml, const std::vector<std::string>& extra);
   ~DnsProcess();
