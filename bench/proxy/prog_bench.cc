@@ -1,7 +1,7 @@
 // skiff-lb-prog-bench: in-kernel cost of the LB programs and control-path
 // cost of the proxy core + eBPF engine, at 1 .. 100,000 installed Services.
 //   - BPF_PROG_TEST_RUN ns/packet: TC conntrack hit (v4, v6), XDP conntrack
-//     hit, TC packet for no service, TC reject;
+//     hit (identity rewrite, see MakeIdentity), TC packet for no service;
 //   - time to apply one Service change (p50/p99 over `changes` changes, each
 //     a new endpoint set: new backend + Maglev table + frontend switch);
 //   - full sync time (plan + apply every Service), with all Services sharing
@@ -9,6 +9,7 @@
 // Prints Markdown tables. Never asserts figures.
 // usage: skiff-lb-prog-bench [--scales 1,1000,10000,100000] [--changes 200]
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,39 @@ double ThreadCpuUs() {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+// BPF_PROG_TEST_RUN reuses one packet for all repeats, so a translated
+// packet would miss conntrack from the second run on. Point the flow's
+// forward entry at the VIP itself: every run then takes the full
+// conntrack-hit path (lookup, refresh, counters, checksum-updating rewrite)
+// and leaves the packet as it was.
+void MakeIdentity(LbFixture& f, const PacketSpec& p) {
+  skiff_ct_value v;
+  const auto& m = f.lb().maps();
+  if (p.src.is_v4()) {
+    skiff_ct4_key k{};
+    std::memcpy(&k.saddr, p.src.bytes.data(), 4);
+    std::memcpy(&k.daddr, p.dst.bytes.data(), 4);
+    k.sport = htons(p.sport);
+    k.dport = htons(p.dport);
+    k.proto = SKIFF_PROTO_TCP;
+    if (bpf_map_lookup_elem(m.ct4, &k, &v) != 0) return;
+    v.addr = ebpf::AddrToBpf(p.dst);
+    v.port = htons(p.dport);
+    bpf_map_update_elem(m.ct4, &k, &v, BPF_ANY);
+  } else {
+    skiff_ct6_key k{};
+    std::memcpy(k.saddr, p.src.bytes.data(), 16);
+    std::memcpy(k.daddr, p.dst.bytes.data(), 16);
+    k.sport = htons(p.sport);
+    k.dport = htons(p.dport);
+    k.proto = SKIFF_PROTO_TCP;
+    if (bpf_map_lookup_elem(m.ct6, &k, &v) != 0) return;
+    v.addr = ebpf::AddrToBpf(p.dst);
+    v.port = htons(p.dport);
+    bpf_map_update_elem(m.ct6, &k, &v, BPF_ANY);
+  }
+}
+
 double NsPerPacket(LbFixture& f, const std::vector<uint8_t>& pkt, bool xdp) {
   // Median of 5 runs of 200k repeats each.
   std::vector<double> runs;
@@ -104,7 +139,7 @@ PacketSpec Tcp(const std::string& src, uint16_t sport, const std::string& dst, u
 
 struct Row {
   int services;
-  double ct_hit4, ct_hit6, xdp_hit4, miss_pass, reject;
+  double ct_hit4, ct_hit6, xdp_hit4, miss_pass;
   double change_p50_us, change_p99_us, change_cpu_p50_us, change_cpu_p99_us;
   double full_sync_shared_s, full_sync_distinct_s;
 };
@@ -126,24 +161,27 @@ Row Measure(int n, int changes) {
   }
   row.full_sync_shared_s = std::chrono::duration<double>(Clock::now() - t0).count();
   f.Upsert(Slice(0, {"fd01::1", "fd01::2", "fd01::3"}, AddressType::kIPv6, "-v6")).ok();
-  f.Upsert(Svc(n)).ok();  // a Service without endpoints (reject path)
 
   // Per-packet cost. Establish the flows first (SYN), then time an ACK.
   auto syn4 = Tcp("10.210.0.2", 40000, VipOf(0), 80, kSyn);
   auto ack4 = Tcp("10.210.0.2", 40000, VipOf(0), 80, kAck);
   f.RunTc(BuildPacket(syn4)).ok();
+  MakeIdentity(f, ack4);
   row.ct_hit4 = NsPerPacket(f, BuildPacket(ack4), false);
   auto syn6 = Tcp("fd02::2", 40001, "fd00::10", 80, kSyn);
   auto ack6 = Tcp("fd02::2", 40001, "fd00::10", 80, kAck);
   f.RunTc(BuildPacket(syn6)).ok();
+  MakeIdentity(f, ack6);
   row.ct_hit6 = NsPerPacket(f, BuildPacket(ack6), false);
   auto xsyn = Tcp("10.210.0.3", 40002, VipOf(0), 80, kSyn);
   auto xack = Tcp("10.210.0.3", 40002, VipOf(0), 80, kAck);
   f.RunXdp(BuildPacket(xsyn)).ok();
+  MakeIdentity(f, xack);
   row.xdp_hit4 = NsPerPacket(f, BuildPacket(xack), true);
   row.miss_pass =
       NsPerPacket(f, BuildPacket(Tcp("10.210.0.2", 40003, "10.250.0.1", 80, kAck)), false);
-  row.reject = NsPerPacket(f, BuildPacket(Tcp("10.210.0.2", 40004, VipOf(n), 80, kSyn)), false);
+  // (The reject path turns the packet into its reply, so repeats would
+  // measure something else; it is not timed here.)
 
   // One Service change = a new endpoint list for one Service.
   // Wall time, and this thread's CPU time (user + kernel): on a shared,
@@ -207,18 +245,18 @@ int main(int argc, char** argv) {
     rows.push_back(Measure(n, changes));
   printf(
       "| Services | TC CT-hit v4 ns/pkt | TC CT-hit v6 ns/pkt | XDP CT-hit v4 ns/pkt | "
-      "TC no-service ns/pkt | TC reject ns/pkt | one change p50 µs | one change p99 µs | "
+      "TC no-service ns/pkt | one change p50 µs | one change p99 µs | "
       "one change CPU p50 µs | one change CPU p99 µs | "
       "full sync, shared set (s) | full sync, distinct sets (s) |\n");
-  printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& r : rows) {
     char distinct[32];
     if (r.full_sync_distinct_s < 0)
       snprintf(distinct, sizeof(distinct), "not run (>10k)");
     else
       snprintf(distinct, sizeof(distinct), "%.3f", r.full_sync_distinct_s);
-    printf("| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.3f | %s |\n",
-           r.services, r.ct_hit4, r.ct_hit6, r.xdp_hit4, r.miss_pass, r.reject, r.change_p50_us,
+    printf("| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.3f | %s |\n",
+           r.services, r.ct_hit4, r.ct_hit6, r.xdp_hit4, r.miss_pass, r.change_p50_us,
            r.change_p99_us, r.change_cpu_p50_us, r.change_cpu_p99_us, r.full_sync_shared_s,
            distinct);
   }
