@@ -99,6 +99,10 @@ struct DpdkOptions {
   // ICMP errors (fragmentation needed, port unreachable) sent per second and
   // lcore at most.
   uint32_t icmp_rate = 1000;
+  // A worker that found no packet in 1000 polls sleeps this long before
+  // polling again (0: pure busy polling). Bounds the cost of idle lcores on
+  // shared machines; under load no worker sleeps.
+  uint32_t idle_sleep_us = 50;
 };
 
 // Checks cross-field constraints (at least one port, addresses for the

@@ -42,12 +42,6 @@ struct PipelineConfig {
   uint32_t icmp_rate = 1000;  // ICMP errors per second
 };
 
-// A neighbor seen in ARP/NDP traffic (for the control thread).
-struct Learned {
-  NeighborKey key;
-  Mac mac;
-};
-
 // Where one Process() call put its packets; the caller transmits them.
 struct PipelineOutput {
   rte_mbuf* tx[kMaxPorts][kMaxBurst];

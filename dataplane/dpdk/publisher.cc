@@ -34,6 +34,11 @@ uint64_t Publisher::Publish(std::shared_ptr<const ServiceTables> services,
   return generation_;
 }
 
+Snapshot Publisher::Latest() {
+  std::lock_guard<std::mutex> l(mu_);
+  return *owned_;
+}
+
 size_t Publisher::Reclaim() {
   std::lock_guard<std::mutex> l(mu_);
   while (!retired_.empty() && (!qs_ || rte_rcu_qsbr_check(qs_, retired_.front().first, false)))

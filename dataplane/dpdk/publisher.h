@@ -40,6 +40,9 @@ class Publisher {
   // keeps the current one). Returns the new generation number.
   uint64_t Publish(std::shared_ptr<const ServiceTables> services,
                    std::shared_ptr<const NetTables> net);
+  // A copy of the current generation's table pointers, for threads that are
+  // not RCU readers (they hold the tables through the shared_ptrs).
+  Snapshot Latest();
   // Frees retired generations whose grace period is over; returns how many
   // are still waiting.
   size_t Reclaim();

@@ -76,6 +76,7 @@ Result<std::shared_ptr<const SetTable>> SetTable::Build(uint32_t id, const Backe
     r.port_be = static_cast<uint16_t>((b->second.port >> 8) | (b->second.port << 8));
     r.family = FamilyOf(b->second.addr);
     r.local = b->second.local ? 1 : 0;
+    r.proto = b->second.proto;
     r.backend_id = m.backend_id;
     index[m.backend_id] = static_cast<uint16_t>(t->members_.size() + 1);
     t->members_.push_back(r);

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,7 @@ struct BackendRef {
   uint16_t port_be = 0;  // backend port, network order
   uint8_t family = kFamily4;
   uint8_t local = 1;
+  Protocol proto = Protocol::kTCP;
   uint32_t backend_id = 0;
 };
 
@@ -107,6 +109,13 @@ class ServiceTables {
   // Whether any frontend uses this (non-zero) address.
   bool IsVip(const uint8_t* addr, uint8_t family) const;
   size_t frontends() const { return entries_.size(); }
+  // Every member of every backend set in use (a backend in several sets is
+  // visited once per set).
+  void ForEachBackend(const std::function<void(const BackendRef&)>& fn) const {
+    for (const auto& s : sets_)
+      for (const auto& b : s->members())
+        fn(b);
+  }
   // The service-port names by svc_id (for counters).
   const std::map<uint32_t, ServicePortInfo>& services() const { return services_; }
 
@@ -153,6 +162,14 @@ struct NeighborKey {
 struct Mac {
   uint8_t b[6] = {};
   bool operator==(const Mac& o) const { return std::memcmp(b, o.b, 6) == 0; }
+};
+
+// A neighbor seen in ARP/NDP traffic (reported by workers to the control
+// thread).
+struct Learned {
+  NeighborKey key;
+  Mac mac;
+  uint8_t pad[2] = {};
 };
 
 class NetTables {

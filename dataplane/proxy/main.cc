@@ -11,6 +11,9 @@
 #include "common/log.h"
 #include "dataplane/proxy/proxy.h"
 #include "dataplane/proxy/static_source.h"
+#ifdef SKIFF_WITH_DPDK
+#include "dataplane/dpdk/proxy_main.h"
+#endif
 
 namespace {
 
@@ -19,7 +22,7 @@ using skiff::dataplane::ProxyOptions;
 
 const char kUsage[] =
     "usage: skiff-proxy [flags]\n"
-    "  --engine=ebpf                 data-plane engine (ebpf; dpdk is a separate build)\n"
+    "  --engine=ebpf|dpdk            data-plane engine (--engine=dpdk --help: its flags)\n"
     "  --static-services FILE        Services + EndpointSlices (YAML/JSON), re-read on change\n"
     "                                and on SIGHUP\n"
     "  --config FILE                 API server admin.conf (not available in this build)\n"
@@ -88,6 +91,9 @@ int main(int argc, char** argv) {
   opt.node_name = host;
 
   std::vector<std::string> args(argv + 1, argv + argc);
+#ifdef SKIFF_WITH_DPDK
+  if (skiff::dataplane::dpdk::SelectsDpdk(args)) return skiff::dataplane::dpdk::ProxyMain(args);
+#endif
   for (size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i], v;
     bool has_value = false;
