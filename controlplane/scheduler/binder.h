@@ -1,0 +1,73 @@
+// Binder: writes bindings — spec.nodeName on the pod — from a pool of threads, so that the
+// scheduling loop never waits for the API server.
+//
+// Optimistic concurrency: the update carries the resourceVersion the scheduler saw. On a
+// conflict (ABORTED) the pod is read again: gone or replaced (another uid) ends the attempt,
+// already bound ends it too (to our node: success), otherwise the binding is retried on the
+// fresh copy, up to 5 times.
+//
+// Thread-safe. The callback runs on a binder thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/client/client.h"
+#include "common/status.h"
+#include "skiff/api/core.pb.h"
+
+namespace skiff::scheduler {
+
+struct BindResult {
+  enum class Kind {
+    kBound,           // bound to the node we chose
+    kGone,            // deleted, or replaced by another pod of that name
+    kBoundElsewhere,  // someone else bound it first
+    kFailed,          // the API refused or could not be reached
+  };
+  Kind kind = Kind::kFailed;
+  std::shared_ptr<const api::Pod> pod;  // the pod as last seen (bound copy on kBound)
+  Status error;                         // kFailed
+  int conflicts = 0;                    // ABORTED answers on the way
+};
+
+// One binding, synchronously (what a binder thread does).
+BindResult BindPod(api::ApiClient& client, const api::Pod& pod, const std::string& node);
+
+class Binder {
+ public:
+  using Callback =
+      std::function<void(const std::string& uid, const std::string& node, BindResult result)>;
+  Binder(api::ApiClient& client, int threads, Callback done);
+  ~Binder();  // Stop()
+
+  void Start();
+  // Stops the threads; bindings not started yet are dropped.
+  void Stop();
+  void Bind(std::shared_ptr<const api::Pod> pod, std::string node);
+  size_t pending() const;
+
+ private:
+  struct Job {
+    std::shared_ptr<const api::Pod> pod;
+    std::string node;
+  };
+  void Run();
+
+  api::ApiClient& client_;
+  const int threads_;
+  Callback done_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace skiff::scheduler
