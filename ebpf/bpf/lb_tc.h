@@ -4,6 +4,7 @@
  * out of the ingress device. */
 #pragma once
 
+#include "lb_csum.h"
 #include "lb_packet.h"
 
 #define ICMP_DEST_UNREACH 3
@@ -17,39 +18,77 @@ static __always_inline __u32 tc_csum_off(const struct pkt* p) {
   return p->l4_off + (p->proto == SKIFF_PROTO_TCP ? 16 : 6);
 }
 
-/* Rewrites one address (and port) of the packet. `src` selects saddr/sport. */
-static __always_inline void tc_rewrite_one(struct __sk_buff* skb, const struct pkt* p, int src,
-                                           const union skiff_addr* from, const union skiff_addr* to,
-                                           __u16 from_port, __u16 to_port, int l4csum) {
-  __u32 csum_off = tc_csum_off(p);
-  __u64 l4f = p->proto == SKIFF_PROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
-  if (p->family == SKIFF_AF_INET) {
-    __u32 addr_off = p->l3_off + (src ? 12 : 16);
-    if (l4csum) bpf_l4_csum_replace(skb, csum_off, from->v4, to->v4, l4f | BPF_F_PSEUDO_HDR | 4);
-    bpf_l3_csum_replace(skb, p->l3_off + 10, from->v4, to->v4, 4);
-    bpf_skb_store_bytes(skb, addr_off, &to->v4, 4, 0);
-  } else {
-    __u32 addr_off = p->l3_off + (src ? 8 : 24);
-    __s64 diff = bpf_csum_diff((__be32*)from->v6, 16, (__be32*)to->v6, 16, 0);
-    if (l4csum) bpf_l4_csum_replace(skb, csum_off, 0, diff, l4f | BPF_F_PSEUDO_HDR);
-    bpf_skb_store_bytes(skb, addr_off, to->v6, 16, 0);
+/* Ones' complement difference sum(~old) + sum(new) over n 16-bit words, as
+ * the 32-bit "diff" bpf_l4_csum_replace(size 0) takes. */
+static __always_inline __u32 csum_words_diff(const __u16* old, const __u16* new_, int n) {
+  __u32 s = 0;
+#pragma unroll
+  for (int i = 0; i < 8; i++) {
+    if (i >= n) break;
+    s += (__u16)~old[i];
+    s += new_[i];
   }
-  if (from_port != to_port) {
-    if (l4csum) bpf_l4_csum_replace(skb, csum_off, from_port, to_port, l4f | 2);
-    bpf_skb_store_bytes(skb, p->l4_off + (src ? 0 : 2), &to_port, 2, 0);
-  }
+  return s;
 }
 
+/* Addresses and ports are written directly and the IPv4 header checksum is
+ * updated incrementally (it is always complete); the L4 checksum goes
+ * through bpf_l4_csum_replace, once for the addresses (pseudo header) and
+ * once for the ports, because only the helper knows whether the skb carries
+ * a complete checksum or a CHECKSUM_PARTIAL pseudo-header sum. */
 static __always_inline int tc_rewrite(struct __sk_buff* skb, const struct pkt* p,
                                       const struct rewrite* rw) {
-  int l4csum = 1;
-  if (p->proto == SKIFF_PROTO_UDP && p->family == SKIFF_AF_INET) {
-    __u16 c = 0;
-    if (bpf_skb_load_bytes(skb, tc_csum_off(p), &c, 2) < 0) return TC_ACT_SHOT;
-    l4csum = c != 0; /* IPv4 UDP without checksum stays without */
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  __u32 l4_off = p->l4_off;
+  if (l4_off > sizeof(struct ethhdr) + 60) return TC_ACT_SHOT;
+  __u16* l4 = data + l4_off;
+  if ((void*)(l4 + 4) > end) return TC_ACT_SHOT; /* ports + UDP length/checksum */
+  int l4csum = !(p->proto == SKIFF_PROTO_UDP && p->family == SKIFF_AF_INET && l4[3] == 0);
+  __u32 addr_diff = 0, port_diff = 0;
+  if (p->family == SKIFF_AF_INET) {
+    struct iphdr* ip = data + sizeof(struct ethhdr);
+    if ((void*)(ip + 1) > end) return TC_ACT_SHOT;
+    if (rw->set_src) {
+      addr_diff += csum_words_diff((__u16*)&p->saddr.v4, (__u16*)&rw->saddr.v4, 2);
+      csum_replace_words(&ip->check, (__u16*)&p->saddr.v4, (__u16*)&rw->saddr.v4, 2);
+      ip->saddr = rw->saddr.v4;
+    }
+    if (rw->set_dst) {
+      addr_diff += csum_words_diff((__u16*)&p->daddr.v4, (__u16*)&rw->daddr.v4, 2);
+      csum_replace_words(&ip->check, (__u16*)&p->daddr.v4, (__u16*)&rw->daddr.v4, 2);
+      ip->daddr = rw->daddr.v4;
+    }
+  } else {
+    struct ipv6hdr* ip6 = data + sizeof(struct ethhdr);
+    if ((void*)(ip6 + 1) > end) return TC_ACT_SHOT;
+    if (rw->set_src) {
+      addr_diff += csum_words_diff((__u16*)p->saddr.v6, (__u16*)rw->saddr.v6, 8);
+      __builtin_memcpy(&ip6->saddr, rw->saddr.v6, 16);
+    }
+    if (rw->set_dst) {
+      addr_diff += csum_words_diff((__u16*)p->daddr.v6, (__u16*)rw->daddr.v6, 8);
+      __builtin_memcpy(&ip6->daddr, rw->daddr.v6, 16);
+    }
   }
-  if (rw->set_src) tc_rewrite_one(skb, p, 1, &p->saddr, &rw->saddr, p->sport, rw->sport, l4csum);
-  if (rw->set_dst) tc_rewrite_one(skb, p, 0, &p->daddr, &rw->daddr, p->dport, rw->dport, l4csum);
+  int ports_changed = 0;
+  if (rw->set_src && rw->sport != p->sport) {
+    port_diff += csum_words_diff(&p->sport, &rw->sport, 1);
+    l4[0] = rw->sport;
+    ports_changed = 1;
+  }
+  if (rw->set_dst && rw->dport != p->dport) {
+    port_diff += csum_words_diff(&p->dport, &rw->dport, 1);
+    l4[1] = rw->dport;
+    ports_changed = 1;
+  }
+  if (l4csum) {
+    __u32 csum_off = tc_csum_off(p);
+    __u64 l4f = p->proto == SKIFF_PROTO_UDP ? BPF_F_MARK_MANGLED_0 : 0;
+    if (rw->set_src || rw->set_dst)
+      bpf_l4_csum_replace(skb, csum_off, 0, addr_diff, l4f | BPF_F_PSEUDO_HDR);
+    if (ports_changed) bpf_l4_csum_replace(skb, csum_off, 0, port_diff, l4f);
+  }
   return TC_ACT_OK;
 }
 

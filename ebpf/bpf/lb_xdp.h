@@ -3,22 +3,8 @@
  * to the TC program on the same device (XDP_PASS), which can build replies. */
 #pragma once
 
+#include "lb_csum.h"
 #include "lb_packet.h"
-
-/* check := ~(~check + sum(~old) + sum(new)) over n 16-bit words. */
-static __always_inline void csum_replace_words(__u16* check, const __u16* old, const __u16* new_,
-                                               int n) {
-  __u32 s = (__u16) ~*check;
-#pragma unroll
-  for (int i = 0; i < 8; i++) {
-    if (i >= n) break;
-    s += (__u16)~old[i];
-    s += new_[i];
-  }
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  *check = (__u16)~s;
-}
 
 static __always_inline int xdp_rewrite(struct xdp_md* ctx, const struct pkt* p,
                                        const struct rewrite* rw) {
