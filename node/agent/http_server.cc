@@ -1,0 +1,310 @@
+#include "node/agent/http_server.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "common/net.h"
+
+namespace skiff::node {
+namespace {
+
+const char* StatusText(int s) {
+  switch (s) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
+  }
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::string UrlDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else if (s[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+bool HttpRequest::HasParam(std::string_view key) const {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    std::string_view kv(query.data() + pos, amp - pos);
+    size_t eq = kv.find('=');
+    if (UrlDecode(kv.substr(0, eq), true) == key) return true;
+    pos = amp + 1;
+  }
+  return false;
+}
+
+std::string HttpRequest::Param(std::string_view key) const {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    std::string_view kv(query.data() + pos, amp - pos);
+    size_t eq = kv.find('=');
+    if (UrlDecode(kv.substr(0, eq), true) == key) {
+      return eq == std::string_view::npos ? "" : UrlDecode(kv.substr(eq + 1), true);
+    }
+    pos = amp + 1;
+  }
+  return "";
+}
+
+std::string HttpRequest::BearerToken() const {
+  auto it = headers.find("authorization");
+  if (it == headers.end()) return "";
+  const std::string& v = it->second;
+  if (v.size() > 7 && Lower(v.substr(0, 7)) == "bearer ") return v.substr(7);
+  return "";
+}
+
+bool ResponseWriter::WriteRaw(std::string_view data) {
+  if (broken_) return false;
+  while (!data.empty()) {
+    ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      broken_ = true;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void ResponseWriter::Send(int status, std::string_view type, std::string_view body) {
+  if (sent_) return;
+  sent_ = true;
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
+                     "\r\nContent-Type: " + std::string(type) +
+                     "\r\nContent-Length: " + std::to_string(body.size()) +
+                     "\r\nConnection: close\r\n\r\n";
+  if (WriteRaw(head)) WriteRaw(body);
+}
+
+bool ResponseWriter::BeginStream(int status, std::string_view type) {
+  if (sent_) return false;
+  sent_ = true;
+  chunked_ = true;
+  return WriteRaw("HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
+                  "\r\nContent-Type: " + std::string(type) +
+                  "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+}
+
+bool ResponseWriter::Write(std::string_view data) {
+  if (!chunked_ || data.empty()) return !broken_;
+  char size[20];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return WriteRaw(size) && WriteRaw(data) && WriteRaw("\r\n");
+}
+
+bool ResponseWriter::WaitClosed(int ms) {
+  if (broken_ || stopping_->load()) return true;
+  pollfd p{fd_, POLLRDHUP, 0};
+  int n = poll(&p, 1, ms);
+  if (n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+    broken_ = true;
+    return true;
+  }
+  return stopping_->load();
+}
+
+void ResponseWriter::Finish() {
+  if (chunked_) WriteRaw("0\r\n\r\n");
+}
+
+Result<std::unique_ptr<AgentHttpServer>> AgentHttpServer::Start(
+    const std::string& listen, std::map<std::string, HttpHandler> routes, int max_connections) {
+  auto hp = net::ParseHostPort(listen);
+  if (!hp.ok()) return hp.status();
+  sockaddr_storage ss{};
+  auto len = net::ToSockaddr(*hp, &ss);
+  if (!len.ok()) return len.status();
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Unavailable(std::string("socket: ") + std::strerror(errno));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), *len) != 0 || ::listen(fd, 128) != 0) {
+    int err = errno;
+    close(fd);
+    return Unavailable("listen on " + listen + ": " + std::strerror(err));
+  }
+  sockaddr_storage bound{};
+  socklen_t blen = sizeof bound;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &blen);
+  uint16_t port =
+      ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
+                                       : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+  return std::unique_ptr<AgentHttpServer>(
+      new AgentHttpServer(fd, port, std::move(routes), max_connections));
+}
+
+AgentHttpServer::AgentHttpServer(int fd, uint16_t port, std::map<std::string, HttpHandler> routes,
+                                 int max)
+    : fd_(fd), port_(port), routes_(std::move(routes)), max_connections_(max) {
+  if (pipe2(wake_, O_CLOEXEC) != 0) wake_[0] = wake_[1] = -1;
+  accept_thread_ = std::thread([this] { AcceptLoop(); });
+}
+
+AgentHttpServer::~AgentHttpServer() {
+  stopping_ = true;
+  if (wake_[1] >= 0) {
+    ssize_t ignored = write(wake_[1], "x", 1);
+    (void)ignored;
+  }
+  accept_thread_.join();
+  std::map<int, std::thread> conns;
+  std::vector<std::thread> finished;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [fd, t] : connections_)
+      shutdown(fd, SHUT_RDWR);
+    conns.swap(connections_);
+    finished.swap(finished_);
+  }
+  for (auto& [fd, t] : conns)
+    t.join();
+  for (auto& t : finished)
+    t.join();
+  close(fd_);
+  if (wake_[0] >= 0) close(wake_[0]);
+  if (wake_[1] >= 0) close(wake_[1]);
+}
+
+void AgentHttpServer::AcceptLoop() {
+  while (!stopping_) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    int n = poll(p, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (stopping_ || (p[1].revents & POLLIN)) return;
+    if (!(p[0].revents & POLLIN)) continue;
+    int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) continue;
+    std::vector<std::thread> done;
+    std::lock_guard lock(mu_);
+    done.swap(finished_);
+    for (auto& t : done)
+      t.join();
+    if (static_cast<int>(connections_.size()) >= max_connections_) {
+      ResponseWriter w(c, &stopping_);
+      w.Send(503, "text/plain", "too many connections\n");
+      close(c);
+      continue;
+    }
+    connections_[c] = std::thread([this, c] { Serve(c); });
+  }
+}
+
+void AgentHttpServer::Serve(int fd) {
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string in;
+  char buf[4096];
+  while (in.find("\r\n\r\n") == std::string::npos && in.size() < 64 * 1024) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  ResponseWriter w(fd, &stopping_);
+  size_t end = in.find("\r\n\r\n");
+  if (end != std::string::npos) {
+    HttpRequest req;
+    size_t line_end = in.find("\r\n");
+    std::string line = in.substr(0, line_end);
+    size_t s1 = line.find(' '), s2 = line.rfind(' ');
+    if (s1 != std::string::npos && s2 > s1) {
+      req.method = line.substr(0, s1);
+      std::string target = line.substr(s1 + 1, s2 - s1 - 1);
+      size_t q = target.find('?');
+      req.path = UrlDecode(target.substr(0, q), false);
+      if (q != std::string::npos) req.query = target.substr(q + 1);
+      size_t pos = line_end + 2;
+      while (pos < end) {
+        size_t eol = in.find("\r\n", pos);
+        std::string h = in.substr(pos, eol - pos);
+        size_t colon = h.find(':');
+        if (colon != std::string::npos) {
+          std::string v = h.substr(colon + 1);
+          while (!v.empty() && v.front() == ' ')
+            v.erase(0, 1);
+          req.headers[Lower(h.substr(0, colon))] = v;
+        }
+        pos = eol + 2;
+      }
+      const HttpHandler* handler = nullptr;
+      size_t best = 0;
+      for (const auto& [prefix, h] : routes_) {
+        bool match =
+            req.path == prefix || (req.path.rfind(prefix, 0) == 0 &&
+                                   (prefix.back() == '/' || req.path[prefix.size()] == '/'));
+        if (match && prefix.size() >= best) {
+          handler = &h;
+          best = prefix.size();
+        }
+      }
+      if (req.method != "GET" && req.method != "HEAD") {
+        w.Send(405, "text/plain", "method not allowed\n");
+      } else if (!handler) {
+        w.Send(404, "text/plain", "404 page not found\n");
+      } else {
+        (*handler)(req, w);
+        if (!w.sent()) w.Send(500, "text/plain", "no response\n");
+      }
+    } else {
+      w.Send(400, "text/plain", "malformed request line\n");
+    }
+  } else if (!in.empty()) {
+    w.Send(400, "text/plain", "malformed request\n");
+  }
+  w.Finish();
+  shutdown(fd, SHUT_WR);
+  std::lock_guard lock(mu_);
+  close(fd);
+  auto it = connections_.find(fd);
+  if (it != connections_.end()) {
+    finished_.push_back(std::move(it->second));
+    connections_.erase(it);
+  }
+}
+
+}  // namespace skiff::node

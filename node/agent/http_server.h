@@ -1,0 +1,93 @@
+// The agent's HTTP server (kubelet's port): one thread per connection, one
+// request per connection, and responses that can stream (chunked transfer
+// encoding), which `logs -f` needs and common/http_server.h does not offer.
+// At most `max_connections` are served at once; more get 503.
+//
+// Thread-safety: handlers run on connection threads concurrently.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+
+namespace skiff::node {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;                            // decoded
+  std::string query;                           // raw
+  std::map<std::string, std::string> headers;  // lower-case names
+  // Decoded value of a query parameter ("" when absent); has_param tells.
+  std::string Param(std::string_view key) const;
+  bool HasParam(std::string_view key) const;
+  // The token of "Authorization: Bearer <token>", or "".
+  std::string BearerToken() const;
+};
+
+class ResponseWriter {
+ public:
+  explicit ResponseWriter(int fd, const std::atomic<bool>* stopping)
+      : fd_(fd), stopping_(stopping) {}
+  // A complete response.
+  void Send(int status, std::string_view content_type, std::string_view body);
+  // Starts a streamed (chunked) response; then Write() pieces.
+  bool BeginStream(int status, std::string_view content_type);
+  bool Write(std::string_view data);
+  // Waits up to `ms` for the client to hang up; true when it did (or the
+  // server is stopping).
+  bool WaitClosed(int ms);
+  bool sent() const { return sent_; }
+
+ private:
+  bool WriteRaw(std::string_view data);
+  void Finish();
+  friend class AgentHttpServer;
+  int fd_;
+  const std::atomic<bool>* stopping_;
+  bool sent_ = false;
+  bool chunked_ = false;
+  bool broken_ = false;
+};
+
+using HttpHandler = std::function<void(const HttpRequest&, ResponseWriter&)>;
+
+class AgentHttpServer {
+ public:
+  // `routes`: path prefix -> handler; the longest matching prefix wins
+  // ("/healthz" matches only itself and "/healthz/..."). INVALID_ARGUMENT for
+  // a bad address; UNAVAILABLE when the port is taken.
+  static Result<std::unique_ptr<AgentHttpServer>> Start(const std::string& listen,
+                                                        std::map<std::string, HttpHandler> routes,
+                                                        int max_connections = 64);
+  ~AgentHttpServer();  // stops accepting, ends streams, joins
+  uint16_t port() const { return port_; }
+
+ private:
+  AgentHttpServer(int fd, uint16_t port, std::map<std::string, HttpHandler> routes, int max);
+  void AcceptLoop();
+  void Serve(int fd);
+
+  int fd_;
+  int wake_[2] = {-1, -1};
+  uint16_t port_;
+  std::map<std::string, HttpHandler> routes_;
+  int max_connections_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::map<int, std::thread> connections_;  // fd -> thread
+  std::vector<std::thread> finished_;
+  std::thread accept_thread_;
+};
+
+// Percent-decoding ('+' is a space in queries).
+std::string UrlDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace skiff::node
