@@ -92,8 +92,10 @@ Result<EalPlan> PlanEal(const DpdkOptions& o, const HugepageInfo& huge,
                std::to_string(o.memory_mb),
                "--log-level=*:warning",
                "--file-prefix=skiff-" + std::to_string(getpid())};
-  // No files in hugetlbfs or /var/run/dpdk survive the process: --in-memory
-  // with hugepages; --no-huge (legacy memory) allows only --no-shconf.
+  // No files in hugetlbfs or /var/run/dpdk survive the process, even when
+  // it is killed: --in-memory with hugepages (--no-huge allows only
+  // --no-shconf), no telemetry socket, and the runtime directory EAL still
+  // creates is removed right after start-up (nothing uses it then).
   if (plan.no_huge) {
     plan.args.push_back("--no-huge");
     plan.args.push_back("--no-shconf");

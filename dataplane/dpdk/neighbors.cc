@@ -9,12 +9,13 @@ constexpr uint64_t kForgetAfterMs = 600000;
 
 NeighborManager::NeighborManager(std::vector<PortInfo> ports, ServicesFn services,
                                  PublishFn publish, Prober probe, size_t max_entries)
-    : ports_(ports),
-      routes_(std::move(ports), {}),
+    : routes_(std::move(ports), {}),
       services_(std::move(services)),
       publish_(std::move(publish)),
       probe_(std::move(probe)),
-      max_entries_(max_entries) {}
+      max_entries_(max_entries) {
+  ports_ = routes_.ports();  // with addr4/addr6 filled in
+}
 
 void NeighborManager::Learn(const Learned* l, size_t n, uint64_t now_ms) {
   for (size_t i = 0; i < n; ++i) {

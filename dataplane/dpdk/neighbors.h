@@ -51,8 +51,8 @@ class NeighborManager {
   void Publish();
   std::set<NeighborKey> Wanted();
 
-  std::vector<PortInfo> ports_;
   NetTables routes_;  // ports only: routing decisions
+  std::vector<PortInfo> ports_;
   ServicesFn services_;
   PublishFn publish_;
   Prober probe_;

@@ -265,6 +265,7 @@ Result<std::unique_ptr<Runtime>> Runtime::Start(const DpdkOptions& options, Engi
       rt.warnings.push_back(w);
     }
     SKIFF_RETURN_IF_ERROR(InitEalArgs(plan->args));
+    RemoveRuntimeDir();
     logger->info("msg=\"EAL initialised\" hugepages={} workers={}", plan->no_huge ? "no" : "yes",
                  plan->worker_cpus.size());
   } else {
@@ -332,6 +333,16 @@ Result<std::unique_ptr<Runtime>> Runtime::Start(const DpdkOptions& options, Engi
     auto op = OpenPort(options.exception_port, "--dpdk-exception-port", ex);
     if (!op.ok()) return op.status();
     rt.exception_port = op->info.port_id;
+    // The kernel behind the TAP answers for its own addresses with the TAP's
+    // MAC; frames for that MAC must reach this port and pass its filter.
+    rte_ether_addr mac;
+    std::memcpy(mac.addr_bytes, rt.infos[0].mac, 6);
+    if (rte_eth_dev_default_mac_addr_set(op->info.port_id, &mac) != 0) {
+      std::string w = "--dpdk-exception-port: could not give the TAP the MAC of " +
+                      rt.ports[0].name + "; the kernel's answers will carry another MAC";
+      logger->warn("msg=\"{}\"", w);
+      rt.warnings.push_back(w);
+    }
   }
 
   size_t qs_size = rte_rcu_qsbr_get_memsize(n);
