@@ -42,6 +42,14 @@ class ApiClient {
   virtual Result<ObjectResponse> Delete(const DeleteRequest& request) = 0;
   virtual Result<std::unique_ptr<WatchStream>> Watch(const WatchRequest& request) = 0;
   virtual Result<VersionResponse> Version() = 0;
+  // Issuing tokens and reviewing access are served by the API server over
+  // the network; in-process clients of the control plane do not offer them.
+  virtual Result<CreateTokenResponse> CreateToken(const CreateTokenRequest&) {
+    return Status(StatusCode::kUnimplemented, "CreateToken is served by the remote API only");
+  }
+  virtual Result<AccessReviewResponse> AccessReview(const AccessReviewRequest&) {
+    return Status(StatusCode::kUnimplemented, "AccessReview is served by the remote API only");
+  }
 };
 
 }  // namespace skiff::api

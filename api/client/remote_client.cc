@@ -118,6 +118,12 @@ class RemoteClient : public ApiClient {
   Result<VersionResponse> Version() override {
     return Call<VersionRequest, VersionResponse>(&ApiServer::Stub::Version, VersionRequest());
   }
+  Result<CreateTokenResponse> CreateToken(const CreateTokenRequest& r) override {
+    return Call<CreateTokenRequest, CreateTokenResponse>(&ApiServer::Stub::CreateToken, r);
+  }
+  Result<AccessReviewResponse> AccessReview(const AccessReviewRequest& r) override {
+    return Call<AccessReviewRequest, AccessReviewResponse>(&ApiServer::Stub::AccessReview, r);
+  }
   Result<std::unique_ptr<WatchStream>> Watch(const WatchRequest& r) override {
     return std::unique_ptr<WatchStream>(new RemoteWatch(stub_.get(), r));
   }

@@ -1,20 +1,31 @@
-// The gRPC face of the API server: authenticates every call (bearer token),
-// runs it on the Registry, records metrics (requests and latency by verb,
-// kind and code; open watches) and maps Status to gRPC status codes.
+// The gRPC face of the API server: authenticates every call (bearer token:
+// static, ServiceAccount or node), authorizes it (system:masters, the node
+// authorizer, RBAC), runs it on the Registry, records metrics (requests and
+// latency by verb, kind and code; open watches) and maps Status to gRPC
+// codes. Also issues tokens and answers access reviews.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include "controlplane/apiserver/registry.h"
-#include "controlplane/auth/tokens.h"
+#include "controlplane/auth/authenticator.h"
+#include "controlplane/auth/authorizer.h"
+#include "controlplane/auth/signed_tokens.h"
 #include "skiff/api/service.grpc.pb.h"
 
 namespace skiff::apiserver {
 
+struct ApiServiceDeps {
+  Registry* registry;
+  const auth::Authenticator* authenticator;
+  const auth::Authorizer* authorizer;
+  const auth::TokenSigner* signer;
+  std::string store_name;
+};
+
 class ApiService final : public api::ApiServer::Service {
  public:
-  ApiService(Registry& registry, const auth::TokenAuthenticator& authenticator,
-             std::string store_name);
+  explicit ApiService(ApiServiceDeps deps) : d_(std::move(deps)) {}
 
   grpc::Status Create(grpc::ServerContext* ctx, const api::CreateRequest* req,
                       api::ObjectResponse* resp) override;
@@ -30,16 +41,24 @@ class ApiService final : public api::ApiServer::Service {
                      grpc::ServerWriter<api::WatchEvent>* writer) override;
   grpc::Status Version(grpc::ServerContext* ctx, const api::VersionRequest* req,
                        api::VersionResponse* resp) override;
+  grpc::Status CreateToken(grpc::ServerContext* ctx, const api::CreateTokenRequest* req,
+                           api::CreateTokenResponse* resp) override;
+  grpc::Status AccessReview(grpc::ServerContext* ctx, const api::AccessReviewRequest* req,
+                            api::AccessReviewResponse* resp) override;
 
  private:
-  // UNAUTHENTICATED unless the call carries a valid bearer token.
-  Status Authenticate(grpc::ServerContext* ctx) const;
+  Result<auth::UserInfo> Authenticate(grpc::ServerContext* ctx) const;
+  // Authenticates and authorizes; PERMISSION_DENIED / UNAUTHENTICATED.
+  Status Admit(grpc::ServerContext* ctx, auth::Attributes attrs) const;
 
-  Registry& registry_;
-  const auth::TokenAuthenticator& authenticator_;
-  std::string store_name_;
+  ApiServiceDeps d_;
 };
 
 grpc::Status ToGrpc(const Status& status);
+
+// The authorization attributes of a request on `kind_name`: group, resource,
+// namespace. INVALID_ARGUMENT for unknown kinds.
+Result<auth::Attributes> AttributesFor(std::string_view kind_name, std::string_view verb,
+                                       std::string_view ns, std::string_view name);
 
 }  // namespace skiff::apiserver

@@ -1,5 +1,7 @@
 #include "controlplane/scheduler/binder.h"
 
+#include <pthread.h>
+
 #include "api/client/typed.h"
 
 namespace skiff::scheduler {
@@ -99,6 +101,7 @@ size_t Binder::pending() const {
 }
 
 void Binder::Run() {
+  pthread_setname_np(pthread_self(), "sched-bind");
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });

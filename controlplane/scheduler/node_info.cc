@@ -35,12 +35,22 @@ bool NodeInfo::PortConflicts(const HostPort& want) const {
 
 void NodeInfo::SetNode(std::shared_ptr<const api::Node> node, Resources allocatable) {
   node_ = std::move(node);
+  unschedulable_ = node_->spec().unschedulable();
+  has_hard_taints_ = has_prefer_taints_ = false;
+  for (const api::Taint& t : node_->spec().taints()) {
+    if (t.effect() == "PreferNoSchedule") {
+      has_prefer_taints_ = true;
+    } else if (t.effect() == "NoSchedule" || t.effect() == "NoExecute") {
+      has_hard_taints_ = true;
+    }
+  }
   allocatable_ = std::move(allocatable);
   ++generation_;
 }
 
 void NodeInfo::ClearNode() {
   node_.reset();
+  unschedulable_ = has_hard_taints_ = has_prefer_taints_ = false;
   allocatable_ = Resources();
   ++generation_;
 }

@@ -33,6 +33,13 @@ class NodeInfo {
   // Label value or nullptr.
   const std::string* Label(const std::string& key) const;
 
+  // Digests of the Node object, kept next to the resource counters so that the per-node
+  // filter loop reads one small object instead of chasing the Node message.
+  bool unschedulable() const { return unschedulable_; }
+  // Any taint with effect NoSchedule / NoExecute; any with PreferNoSchedule.
+  bool has_hard_taints() const { return has_hard_taints_; }
+  bool has_prefer_taints() const { return has_prefer_taints_; }
+
   const Resources& allocatable() const { return allocatable_; }
   // Sum of the requests of the pods on this node.
   const Resources& requested() const { return requested_; }
@@ -68,6 +75,9 @@ class NodeInfo {
   std::string name_;
   int slot_;
   std::shared_ptr<const api::Node> node_;
+  bool unschedulable_ = false;
+  bool has_hard_taints_ = false;
+  bool has_prefer_taints_ = false;
   Resources allocatable_;
   Resources requested_;
   int64_t non_zero_milli_cpu_ = 0;

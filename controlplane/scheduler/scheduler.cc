@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -415,6 +417,7 @@ struct Scheduler::Impl {
   }
 
   void Loop() {
+    pthread_setname_np(pthread_self(), "sched-loop");
     bool synced = false;
     std::vector<std::function<void()>> work;
     for (;;) {

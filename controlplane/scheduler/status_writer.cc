@@ -1,6 +1,7 @@
 #include "controlplane/scheduler/status_writer.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <pthread.h>
 
 #include "api/client/typed.h"
 #include "common/log.h"
@@ -92,6 +93,7 @@ void StatusWriter::Scheduled(std::shared_ptr<const api::Pod> bound) {
 }
 
 void StatusWriter::Run() {
+  pthread_setname_np(pthread_self(), "sched-status");
   std::unique_lock lock(mu_);
   bool take_condition = true;  // alternate so neither kind starves the other
   for (;;) {

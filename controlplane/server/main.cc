@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
       "encryption-provider-config", &opts.encryption_config,
       "EncryptionConfiguration file for Secrets at rest (default DATA_DIR/encryption.yaml, "
       "created with a new key on first start; \"none\" disables encryption).");
+  flags.String("authorization-mode", &opts.authorization_mode,
+               "RBAC (system:masters, node authorizer, RBAC) or AlwaysAllow.");
   flags.Duration("compaction-interval", &opts.compaction_interval,
                  "How often to compact store history; 0 disables.");
   std::chrono::milliseconds eviction = opts.pod_eviction_timeout;

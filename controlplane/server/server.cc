@@ -15,7 +15,11 @@
 #include "controlplane/apiserver/grpc_service.h"
 #include "controlplane/apiserver/local_client.h"
 #include "controlplane/apiserver/registry.h"
+#include "controlplane/auth/authenticator.h"
+#include "controlplane/auth/node_authorizer.h"
 #include "controlplane/auth/pki.h"
+#include "controlplane/auth/rbac_authorizer.h"
+#include "controlplane/auth/signed_tokens.h"
 #include "controlplane/auth/tokens.h"
 #include "controlplane/controllers/deployment_controller.h"
 #include "controlplane/controllers/endpointslice_controller.h"
@@ -23,6 +27,7 @@
 #include "controlplane/controllers/namespace_controller.h"
 #include "controlplane/controllers/node_lifecycle_controller.h"
 #include "controlplane/controllers/replicaset_controller.h"
+#include "controlplane/controllers/serviceaccount_controller.h"
 #include "controlplane/controllers/statefulset_controller.h"
 #include "controlplane/secrets/encrypting_store.h"
 #include "controlplane/store/store.h"
@@ -32,12 +37,18 @@ namespace skiff::server {
 struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<auth::TokenAuthenticator> authenticator;
+  std::unique_ptr<auth::TokenAuthenticator> static_tokens;
+  std::unique_ptr<auth::TokenSigner> signer;
+  std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<apiserver::Registry> registry;
   std::unique_ptr<apiserver::ApiService> service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<http::Server> metrics;
   std::unique_ptr<apiserver::LocalClient> local_client;
+  // After local_client and registry: destroyed first (their informers use them).
+  std::shared_ptr<auth::NodeAuthorizer> node_authorizer;
+  std::shared_ptr<auth::RbacAuthorizer> rbac;
+  std::unique_ptr<auth::Authorizer> authorizer;
   std::vector<std::unique_ptr<controllers::Controller>> controllers;
   std::string admin_config;
   int port = 0;
@@ -115,7 +126,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto authn =
       auth::TokenAuthenticator::LoadOrCreate(options.data_dir + "/tokens.csv", &admin_token);
   if (!authn.ok()) return authn.status();
-  impl->authenticator = std::move(*authn);
+  impl->static_tokens = std::move(*authn);
+  auto signer = auth::TokenSigner::LoadOrCreate(options.data_dir + "/token-signing.key");
+  if (!signer.ok()) return signer.status();
+  impl->signer = std::make_unique<auth::TokenSigner>(std::move(*signer));
   auto pki = auth::LoadOrCreatePki(options.data_dir, options.tls_sans);
   if (!pki.ok()) return pki.status();
 
@@ -123,8 +137,42 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (!plugins.ok()) return plugins.status();
   impl->registry = std::make_unique<apiserver::Registry>(*impl->store, std::move(*plugins));
   SKIFF_RETURN_IF_ERROR(impl->registry->EnsureSystemNamespaces());
-  impl->service = std::make_unique<apiserver::ApiService>(
-      *impl->registry, *impl->authenticator, store_spec.starts_with("etcd") ? "etcd" : "sqlite");
+  impl->local_client = std::make_unique<apiserver::LocalClient>(*impl->registry);
+  apiserver::Registry* registry = impl->registry.get();
+  impl->authenticator = std::make_unique<auth::Authenticator>(
+      *impl->static_tokens, *impl->signer,
+      [registry](const std::string& ns, const std::string& name, const std::string& uid) {
+        api::GetRequest get;
+        get.set_kind("ServiceAccount");
+        get.set_namespace_(ns);
+        get.set_name(name);
+        auto r = registry->Get(get);
+        if (!r.ok()) return false;
+        api::ServiceAccount sa;
+        return sa.ParseFromString(r->object()) && sa.metadata().uid() == uid;
+      });
+  if (options.authorization_mode == "AlwaysAllow") {
+    impl->authorizer = std::make_unique<auth::AlwaysAllow>();
+  } else if (options.authorization_mode == "RBAC") {
+    SKIFF_RETURN_IF_ERROR(auth::EnsureBootstrapPolicy(*impl->local_client));
+    impl->node_authorizer = std::make_shared<auth::NodeAuthorizer>(*impl->local_client);
+    impl->rbac = std::make_shared<auth::RbacAuthorizer>(*impl->local_client);
+    impl->node_authorizer->Start();
+    impl->rbac->Start();
+    if (!impl->node_authorizer->WaitForSync(std::chrono::seconds(30)) ||
+        !impl->rbac->WaitForSync(std::chrono::seconds(30))) {
+      return Unavailable("authorization policy did not load within 30 s");
+    }
+    impl->authorizer = std::make_unique<auth::ChainAuthorizer>(
+        std::vector<std::shared_ptr<const auth::Authorizer>>{
+            std::make_shared<auth::MastersAuthorizer>(), impl->node_authorizer, impl->rbac});
+  } else {
+    return InvalidArgument("--authorization-mode=" + options.authorization_mode +
+                           ": want RBAC or AlwaysAllow");
+  }
+  impl->service = std::make_unique<apiserver::ApiService>(apiserver::ApiServiceDeps{
+      impl->registry.get(), impl->authenticator.get(), impl->authorizer.get(), impl->signer.get(),
+      store_spec.starts_with("etcd") ? "etcd" : "sqlite"});
 
   auto hp = net::ParseHostPort(options.listen);
   if (!hp.ok()) return hp.status().WithContext("--listen");
@@ -167,7 +215,6 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     impl->metrics = std::move(*metrics);
   }
 
-  impl->local_client = std::make_unique<apiserver::LocalClient>(*impl->registry);
   if (options.run_controllers) {
     impl->controllers.push_back(
         std::make_unique<controllers::GarbageCollector>(*impl->local_client));
@@ -181,6 +228,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::EndpointSliceController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::StatefulSetController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::ServiceAccountController>(*impl->local_client));
     controllers::NodeLifecycleOptions lifecycle;
     lifecycle.node_monitor_grace = options.node_monitor_grace;
     lifecycle.default_toleration = options.pod_eviction_timeout;

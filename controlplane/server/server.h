@@ -25,6 +25,8 @@ struct ServerOptions {
   // EncryptionConfiguration for data at rest; "" = data_dir/encryption.yaml,
   // created with a fresh key on first start; "none" stores Secrets in plain.
   std::string encryption_config;
+  // "RBAC" (system:masters, node authorizer, RBAC) or "AlwaysAllow".
+  std::string authorization_mode = "RBAC";
   bool run_controllers = true;
   // Node lifecycle: a node silent this long is NotReady; pods without a
   // toleration of that are evicted after pod_eviction_timeout.

@@ -17,9 +17,8 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view spec) {
       if (query == "sync=normal") {
         options.synchronous_full = false;
       } else if (query != "sync=full") {
-        return InvalidArgument("store \"" + std::string(spec) +
-                               "\": unknown option \"" + std::string(query) +
-                               "\" (want sync=full or sync=normal)");
+        return InvalidArgument("store \"" + std::string(spec) + "\": unknown option \"" +
+                               std::string(query) + "\" (want sync=full or sync=normal)");
       }
     }
     std::filesystem::path dir(rest);

@@ -19,5 +19,7 @@ int RunVersion(Context& ctx, const Args& args);
 int RunScale(Context& ctx, const Args& args);
 int RunRollout(Context& ctx, const Args& args);
 int RunSecrets(Context& ctx, const Args& args);
+int RunCreate(Context& ctx, const Args& args);
+int RunAuth(Context& ctx, const Args& args);
 
 }  // namespace skiff::netctl

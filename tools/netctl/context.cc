@@ -25,6 +25,13 @@ void Context::AddGlobalFlags(FlagSet& flags) {
 
 Result<api::ApiClient*> Context::Client() {
   if (client_) return client_.get();
+  auto cfg = Config();
+  if (!cfg.ok()) return cfg.status();
+  client_ = api::NewRemoteClient(*cfg);
+  return client_.get();
+}
+
+Result<api::ClientConfig> Context::Config() {
   std::string path = options_.config;
   if (path.empty()) {
     if (const char* env = std::getenv("SKIFF_CONFIG"); env && *env) {
@@ -56,8 +63,7 @@ Result<api::ApiClient*> Context::Client() {
     std::fclose(f);
     cfg.ca_pem = pem;
   }
-  client_ = api::NewRemoteClient(cfg);
-  return client_.get();
+  return cfg;
 }
 
 Result<const api::KindInfo*> ResolveKind(std::string_view name) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/client/client.h"
+#include "api/client/config.h"
 #include "api/kinds.h"
 #include "common/flags.h"
 
@@ -35,6 +36,8 @@ class Context {
   // The client, created on first use from the config and overrides. Errors
   // say which file was read and what to do.
   Result<api::ApiClient*> Client();
+  // The effective client config (file plus overrides).
+  Result<api::ClientConfig> Config();
 
   // -n, or "default".
   std::string Namespace() const { return options_.ns.empty() ? "default" : options_.ns; }

@@ -24,6 +24,8 @@ constexpr const char* kUsage =
     "  rollout status|history|undo|restart|pause|resume KIND/NAME\n"
     "                           Follow and manage rollouts\n"
     "  secrets reencrypt        Rewrite Secrets under the current encryption key\n"
+    "  create token SA|--node N Issue a bearer token (ServiceAccount or node agent)\n"
+    "  auth can-i VERB RESOURCE Check access (--as USER to ask for someone else)\n"
     "  version                  Client and server versions\n\n"
     "Global flags: --config FILE (default $SKIFF_CONFIG or ~/.skiff/config), --server,\n"
     "--token, --certificate-authority, -n/--namespace NS, -A/--all-namespaces.\n"
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
       {"describe", skiff::netctl::RunDescribe}, {"delete", skiff::netctl::RunDelete},
       {"version", skiff::netctl::RunVersion},   {"scale", skiff::netctl::RunScale},
       {"rollout", skiff::netctl::RunRollout},   {"secrets", skiff::netctl::RunSecrets},
+      {"create", skiff::netctl::RunCreate},     {"auth", skiff::netctl::RunAuth},
   };
   // The command is the first argument that is not a flag (global flags may
   // come before it, as with kubectl).

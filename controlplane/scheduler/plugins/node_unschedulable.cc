@@ -13,7 +13,7 @@ PreFilterResult NodeUnschedulable::PreFilter(const PodInfo& pod, Cache&) {
 }
 
 void NodeUnschedulable::Filter(const PodInfo&, const NodeInfo& node, NodeStatus* status) const {
-  if (node.node()->spec().unschedulable() && !tolerates_) {
+  if (node.unschedulable() && !tolerates_) {
     status->Fail(id(), Code::kUnschedulableAndUnresolvable, kReasonNodeUnschedulable);
   }
 }

@@ -13,9 +13,9 @@ PreFilterResult TaintToleration::PreFilter(const PodInfo&, Cache&) {
 }
 
 void TaintToleration::Filter(const PodInfo& pod, const NodeInfo& node, NodeStatus* status) const {
-  const auto& taints = node.node()->spec().taints();
-  if (taints.empty()) return;
-  const api::Taint* t = FindUntoleratedTaint(taints, pod.pod->spec().tolerations());
+  if (!node.has_hard_taints()) return;
+  const api::Taint* t =
+      FindUntoleratedTaint(node.node()->spec().taints(), pod.pod->spec().tolerations());
   if (t) {
     status->Fail(id(), Code::kUnschedulableAndUnresolvable, reasons_.Intern(UntoleratedReason(*t)));
   }
@@ -30,6 +30,7 @@ Code TaintToleration::PreScore(const PodInfo& pod, std::span<NodeInfo* const>, C
 }
 
 int64_t TaintToleration::Score(const PodInfo&, const NodeInfo& node) const {
+  if (!node.has_prefer_taints()) return 0;
   int64_t count = 0;
   for (const api::Taint& taint : node.node()->spec().taints()) {
     if (taint.effect() != kEffectPreferNoSchedule) continue;
