@@ -66,6 +66,21 @@ inline uint16_t Update(uint16_t check, const void* from, const void* to, size_t 
   return static_cast<uint16_t>(~Fold(sum));
 }
 
+// Incremental updates from values already in registers (no re-reading of
+// freshly written packet bytes, which would stall store forwarding). A
+// delta accumulates ~old + new per replaced field; the values are the
+// fields' native-endian loads, like everything else here.
+inline uint64_t Delta32(uint32_t from, uint32_t to) {
+  return uint64_t{static_cast<uint32_t>(~from)} + to;
+}
+inline uint64_t Delta16(uint16_t from, uint16_t to) {
+  return uint64_t{static_cast<uint16_t>(~from)} + to;
+}
+// The field value after applying `delta` to checksum field `check`.
+inline uint16_t Apply(uint16_t check, uint64_t delta) {
+  return static_cast<uint16_t>(~Fold(uint64_t{static_cast<uint16_t>(~check)} + delta));
+}
+
 // Sum of the TCP/UDP pseudo header (addresses of `alen` bytes, protocol,
 // L4 length), native-endian like Add().
 inline uint64_t Pseudo(const uint8_t* src, const uint8_t* dst, size_t alen, uint8_t proto,
