@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/quantity.h"
+#include "cni/spec/exec.h"
 #include "common/log.h"
 #include "node/runtime/fs.h"
 #include "node/runtime/netns.h"
@@ -29,6 +30,25 @@ std::vector<std::string> ResultIps(const json::Value& result) {
   }
   v4.insert(v4.end(), v6.begin(), v6.end());
   return v4;
+}
+
+// The list without plugins that are not installed: they cannot run, so on
+// DEL they have nothing to undo (after a failed ADD) or can only block the
+// plugins that can (a teardown after the plugin was uninstalled).
+cni::runtime::NetworkConfigList Installed(const cni::runtime::NetworkConfigList& list,
+                                          const std::vector<std::string>& dirs,
+                                          std::vector<std::string>* missing) {
+  cni::runtime::NetworkConfigList out = list;
+  out.plugins.clear();
+  for (const auto& p : list.plugins) {
+    const json::Value* type = p.Find("type");
+    if (type && type->is_string() && !cni::FindPlugin(type->as_string(), dirs).ok()) {
+      missing->push_back(type->as_string());
+      continue;
+    }
+    out.plugins.push_back(p);
+  }
+  return out;
 }
 
 cni::runtime::Options CniOptions(const PodNetworkOptions& o) {
@@ -139,7 +159,8 @@ Result<PodNetworkState> PodNetwork::Setup(const api::Pod& pod,
   auto result = cni_.AddNetworkList(*list, rt, &failure);
   if (!result.ok()) {
     // Roll back what the chain may have done, then the namespace.
-    Status del = cni_.DelNetworkList(*list, rt);
+    std::vector<std::string> missing;
+    Status del = cni_.DelNetworkList(Installed(*list, options_.bin_dirs, &missing), rt);
     if (!del.ok()) {
       log::Get("agent")->warn("rollback DEL after failed ADD pod={} error={}", uid, del.message());
     }
@@ -185,6 +206,13 @@ Status PodNetwork::Teardown(const std::string& uid, const std::string& ns, const
   }
   if (list) {
     Status del = cni_.DelNetworkList(*list, rt);
+    std::vector<std::string> missing;
+    auto installed = Installed(*list, options_.bin_dirs, &missing);
+    if (!del.ok() && !missing.empty()) {
+      log::Get("agent")->warn("CNI DEL pod={}: plugins {} are not installed; running the others",
+                              uid, missing[0]);
+      del = cni_.DelNetworkList(installed, rt);
+    }
     // Keep the namespace for a retry: DEL must see the same attachment.
     if (!del.ok()) return del.WithContext("CNI DEL for pod " + ns + "/" + name);
   } else {

@@ -31,7 +31,9 @@ class PrivateNetns : public ::testing::Environment {
   void SetUp() override {
     if (geteuid() != 0) return;
     if (unshare(CLONE_NEWNET) != 0) return;
-    g_private_netns = Sh("ip link set lo up").code == 0;
+    // A routable node address: sources for the agent's probes to pods.
+    g_private_netns =
+        Sh("ip link set lo up && ip addr add " + std::string(kNodeIp) + "/32 dev lo").code == 0;
   }
 };
 
@@ -96,7 +98,7 @@ void NodeTest::SetUp() {
 AgentOptions NodeTest::Options() {
   AgentOptions o;
   o.node_name = node_;
-  o.node_ip = "127.0.0.1";
+  o.node_ip = kNodeIp;
   o.listen = "127.0.0.1:0";
   o.root_dir = work_ + "/agent";
   o.network.conf_dir = cni_conf_dir_;

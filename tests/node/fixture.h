@@ -20,6 +20,9 @@
 
 namespace skiff::node::testing {
 
+// The node's address inside the test's network namespace.
+inline constexpr const char* kNodeIp = "10.123.0.1";
+
 // `sh -c cmd` with its output (stdout+stderr) and exit code.
 struct ShResult {
   int code = -1;
