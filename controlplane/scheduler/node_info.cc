@@ -17,13 +17,6 @@ bool EraseByUid(std::vector<PodInfoPtr>* pods, const std::string& uid) {
 
 }  // namespace
 
-const std::string* NodeInfo::Label(const std::string& key) const {
-  if (!node_) return nullptr;
-  const auto& labels = node_->metadata().labels();
-  auto it = labels.find(key);
-  return it == labels.end() ? nullptr : &it->second;
-}
-
 bool NodeInfo::PortConflicts(const HostPort& want) const {
   if (want.port <= 0) return false;
   for (const HostPort& used : used_ports_) {
@@ -35,6 +28,7 @@ bool NodeInfo::PortConflicts(const HostPort& want) const {
 
 void NodeInfo::SetNode(std::shared_ptr<const api::Node> node, Resources allocatable) {
   node_ = std::move(node);
+  label_index_ = LabelIndex(node_->metadata().labels());
   unschedulable_ = node_->spec().unschedulable();
   has_hard_taints_ = has_prefer_taints_ = false;
   for (const api::Taint& t : node_->spec().taints()) {
@@ -50,6 +44,7 @@ void NodeInfo::SetNode(std::shared_ptr<const api::Node> node, Resources allocata
 
 void NodeInfo::ClearNode() {
   node_.reset();
+  label_index_ = LabelIndex();
   unschedulable_ = has_hard_taints_ = has_prefer_taints_ = false;
   allocatable_ = Resources();
   ++generation_;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/scheduler/label_index.h"
 #include "controlplane/scheduler/pod_info.h"
 #include "controlplane/scheduler/resources.h"
 #include "skiff/api/core.pb.h"
@@ -30,8 +31,11 @@ class NodeInfo {
   const api::Node* node() const { return node_.get(); }
   const std::shared_ptr<const api::Node>& node_ptr() const { return node_; }
   const LabelMap& labels() const { return node_ ? node_->metadata().labels() : EmptyLabels(); }
-  // Label value or nullptr.
-  const std::string* Label(const std::string& key) const;
+  // The labels for fast lookups (label_index.h).
+  const LabelIndex& label_index() const { return label_index_; }
+  // Label value or nullptr; the interned-key form is the fast one.
+  const std::string* Label(const std::string* key) const { return label_index_.Get(key); }
+  const std::string* Label(const std::string& key) const { return label_index_.Get(key); }
 
   // Digests of the Node object, kept next to the resource counters so that the per-node
   // filter loop reads one small object instead of chasing the Node message.
@@ -75,6 +79,7 @@ class NodeInfo {
   std::string name_;
   int slot_;
   std::shared_ptr<const api::Node> node_;
+  LabelIndex label_index_;
   bool unschedulable_ = false;
   bool has_hard_taints_ = false;
   bool has_prefer_taints_ = false;

@@ -16,6 +16,7 @@ bool ParseInt(const std::string& s, int64_t* out) {
 std::optional<NodeRequirement> CompileRequirement(const api::NodeSelectorRequirement& r) {
   NodeRequirement out;
   out.key = r.key();
+  out.key_id = InternLabelKey(out.key);
   const std::string& op = r.operator_();
   if (op == "In" || op == "NotIn") {
     if (r.values().empty()) return std::nullopt;
@@ -77,14 +78,12 @@ std::optional<NodeSelectorTermMatcher> NodeSelectorTermMatcher::Compile(
   return m;
 }
 
-bool NodeSelectorTermMatcher::Matches(const api::Node& node) const {
-  const auto& labels = node.metadata().labels();
+bool NodeSelectorTermMatcher::Matches(const LabelIndex& labels, const std::string& name) const {
   for (const NodeRequirement& r : labels_) {
-    auto it = labels.find(r.key);
-    if (!RequirementMatches(r, it == labels.end() ? nullptr : &it->second)) return false;
+    if (!RequirementMatches(r, labels.Get(r.key_id))) return false;
   }
   for (const NodeRequirement& r : fields_) {
-    if (!RequirementMatches(r, &node.metadata().name())) return false;
+    if (!RequirementMatches(r, &name)) return false;
   }
   return true;
 }
@@ -97,15 +96,15 @@ NodeSelectorMatcher NodeSelectorMatcher::Compile(const api::NodeSelector& select
   return m;
 }
 
-bool NodeSelectorMatcher::Matches(const api::Node& node) const {
+bool NodeSelectorMatcher::Matches(const LabelIndex& labels, const std::string& name) const {
   return std::any_of(terms_.begin(), terms_.end(),
-                     [&](const NodeSelectorTermMatcher& t) { return t.Matches(node); });
+                     [&](const NodeSelectorTermMatcher& t) { return t.Matches(labels, name); });
 }
 
 RequiredNodeAffinity RequiredNodeAffinity::FromPod(const api::Pod& pod) {
   RequiredNodeAffinity a;
-  a.node_selector_.assign(pod.spec().node_selector().begin(), pod.spec().node_selector().end());
-  std::sort(a.node_selector_.begin(), a.node_selector_.end());
+  for (const auto& [k, v] : pod.spec().node_selector())
+    a.node_selector_.emplace_back(InternLabelKey(k), v);
   const api::Affinity& affinity = pod.spec().affinity();
   if (affinity.has_node_affinity() &&
       affinity.node_affinity().has_required_during_scheduling_ignored_during_execution()) {
@@ -115,13 +114,12 @@ RequiredNodeAffinity RequiredNodeAffinity::FromPod(const api::Pod& pod) {
   return a;
 }
 
-bool RequiredNodeAffinity::Matches(const api::Node& node) const {
-  const auto& labels = node.metadata().labels();
+bool RequiredNodeAffinity::Matches(const LabelIndex& labels, const std::string& name) const {
   for (const auto& [k, v] : node_selector_) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
+    const std::string* have = labels.Get(k);
+    if (!have || *have != v) return false;
   }
-  return !required_ || required_->Matches(node);
+  return !required_ || required_->Matches(labels, name);
 }
 
 std::vector<PreferredNodeTerm> PreferredNodeTerms(const api::Pod& pod) {

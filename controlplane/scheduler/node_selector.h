@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "controlplane/scheduler/label_index.h"
+
 namespace skiff::api {
 class Node;
 class NodeSelector;
@@ -27,6 +29,7 @@ namespace skiff::scheduler {
 struct NodeRequirement {
   enum class Op { kIn, kNotIn, kExists, kDoesNotExist, kGt, kLt };
   std::string key;
+  const std::string* key_id = nullptr;  // interned (label_index.h)
   Op op = Op::kExists;
   std::vector<std::string> values;  // sorted (In/NotIn)
   int64_t number = 0;               // Gt/Lt
@@ -36,7 +39,8 @@ class NodeSelectorTermMatcher {
  public:
   // nullopt when the term is empty or malformed (it then selects nothing).
   static std::optional<NodeSelectorTermMatcher> Compile(const api::NodeSelectorTerm& term);
-  bool Matches(const api::Node& node) const;
+  // `labels`: the node's labels; `name`: its metadata.name (for matchFields).
+  bool Matches(const LabelIndex& labels, const std::string& name) const;
 
  private:
   std::vector<NodeRequirement> labels_;
@@ -46,7 +50,7 @@ class NodeSelectorTermMatcher {
 class NodeSelectorMatcher {
  public:
   static NodeSelectorMatcher Compile(const api::NodeSelector& selector);
-  bool Matches(const api::Node& node) const;
+  bool Matches(const LabelIndex& labels, const std::string& name) const;
   const std::vector<NodeSelectorTermMatcher>& terms() const { return terms_; }
 
  private:
@@ -58,13 +62,13 @@ class RequiredNodeAffinity {
  public:
   RequiredNodeAffinity() = default;
   static RequiredNodeAffinity FromPod(const api::Pod& pod);
-  bool Matches(const api::Node& node) const;
+  bool Matches(const LabelIndex& labels, const std::string& name) const;
   // True when the pod constrains nothing (every node matches).
   bool empty() const { return node_selector_.empty() && !required_; }
   const std::optional<NodeSelectorMatcher>& required() const { return required_; }
 
  private:
-  std::vector<std::pair<std::string, std::string>> node_selector_;
+  std::vector<std::pair<const std::string*, std::string>> node_selector_;  // interned keys
   std::optional<NodeSelectorMatcher> required_;
 };
 

@@ -16,6 +16,7 @@ Result<AffinityTerm> CompileTerm(const api::Pod& pod, const api::PodAffinityTerm
                                  int32_t weight, const std::string& path) {
   AffinityTerm out;
   out.topology_key = term.topology_key();
+  out.topology_key_id = InternLabelKey(out.topology_key);
   out.weight = weight;
   if (term.has_label_selector()) {
     auto sel = CompileSelector(term.label_selector(), term.match_label_keys(),

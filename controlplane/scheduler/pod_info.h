@@ -34,7 +34,8 @@ struct AffinityTerm {
   std::vector<std::string> namespaces;              // sorted
   std::optional<api::Selector> namespace_selector;  // nullopt: selects no namespace
   std::string topology_key;
-  int32_t weight = 0;  // preferred terms only
+  const std::string* topology_key_id = nullptr;  // interned (label_index.h)
+  int32_t weight = 0;                            // preferred terms only
 
   // True when `pod` (in a namespace labelled `ns_labels`) is one this term selects.
   bool Matches(const api::Pod& pod, const LabelMap& ns_labels) const;

@@ -33,7 +33,7 @@ struct SchedulerOptions {
   // 0: adaptive percentageOfNodesToScore (kube-scheduler's default); 1..100: fixed.
   int32_t percentage_of_nodes_to_score = 0;
   // Threads writing bindings; the API server's group commit batches their writes.
-  int binder_threads = 8;
+  int binder_threads = 16;
   // Threads writing events and PodScheduled conditions.
   int status_threads = 2;
   std::chrono::milliseconds initial_backoff{1000};
@@ -67,7 +67,8 @@ class Scheduler {
     uint64_t unschedulable = 0;  // cycles that found no node
     uint64_t errors = 0;         // cycles or bindings that failed
     uint64_t bind_conflicts = 0;
-    double algorithm_seconds = 0;  // time spent in scheduling cycles
+    double algorithm_seconds = 0;      // wall time spent in scheduling cycles
+    double algorithm_cpu_seconds = 0;  // CPU time of the scheduling thread in them
     size_t active = 0, backoff = 0, waiting_unschedulable = 0, gated = 0;
     uint64_t dropped_events = 0;
   };

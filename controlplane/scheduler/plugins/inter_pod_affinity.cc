@@ -5,7 +5,7 @@
 
 namespace skiff::scheduler {
 
-int64_t InterPodAffinity::Lookup(const TopologyCounts& counts, const std::string& key,
+int64_t InterPodAffinity::Lookup(const TopologyCounts& counts, const std::string* key,
                                  const std::string& value) {
   auto k = counts.find(key);
   if (k == counts.end()) return 0;
@@ -30,11 +30,11 @@ std::vector<AffinityTerm> InterPodAffinity::Resolve(const std::vector<AffinityTe
 
 void InterPodAffinity::AddMatching(const AffinityTerm& term, int64_t weight, Cache& cache,
                                    TopologyCounts* out) {
-  auto& by_value = (*out)[term.topology_key];
+  auto& by_value = (*out)[term.topology_key_id];
   if (term.namespace_selector) {
     // Every namespace: look at each pod.
     for (NodeInfo* n : cache.Nodes()) {
-      const std::string* v = n->Label(term.topology_key);
+      const std::string* v = n->Label(term.topology_key_id);
       if (!v) continue;
       for (const PodInfoPtr& p : n->pods()) {
         if (term.Matches(*p->pod, EmptyLabels())) by_value[*v] += weight;
@@ -46,11 +46,11 @@ void InterPodAffinity::AddMatching(const AffinityTerm& term, int64_t weight, Cac
       for (NodeInfo* n : cache.Nodes()) {
         int32_t c = (*counts)[n->slot()];
         if (c == 0) continue;
-        if (const std::string* v = n->Label(term.topology_key)) by_value[*v] += weight * c;
+        if (const std::string* v = n->Label(term.topology_key_id)) by_value[*v] += weight * c;
       }
     }
   }
-  if (by_value.empty()) out->erase(term.topology_key);
+  if (by_value.empty()) out->erase(term.topology_key_id);
 }
 
 PreFilterResult InterPodAffinity::PreFilter(const PodInfo& pod, Cache& cache) {
@@ -65,8 +65,8 @@ PreFilterResult InterPodAffinity::PreFilter(const PodInfo& pod, Cache& cache) {
   for (NodeInfo* n : cache.NodesWithRequiredAntiAffinity()) {
     for (const PodInfoPtr& existing : n->pods_with_required_anti_affinity()) {
       for (const AffinityTerm& t : existing->required_anti_affinity) {
-        const std::string* v = n->Label(t.topology_key);
-        if (v && t.Matches(*pod.pod, ns_labels)) existing_anti_counts_[t.topology_key][*v]++;
+        const std::string* v = n->Label(t.topology_key_id);
+        if (v && t.Matches(*pod.pod, ns_labels)) existing_anti_counts_[t.topology_key_id][*v]++;
       }
     }
   }
@@ -88,12 +88,12 @@ void InterPodAffinity::Filter(const PodInfo&, const NodeInfo& node, NodeStatus* 
   if (!affinity_.empty()) {
     bool pods_exist = true;
     for (const AffinityTerm& t : affinity_) {
-      const std::string* v = node.Label(t.topology_key);
+      const std::string* v = node.Label(t.topology_key_id);
       if (!v) {
         status->Fail(id(), Code::kUnschedulableAndUnresolvable, kReasonAffinityNotMatch);
         return;
       }
-      if (Lookup(affinity_counts_, t.topology_key, *v) <= 0) pods_exist = false;
+      if (Lookup(affinity_counts_, t.topology_key_id, *v) <= 0) pods_exist = false;
     }
     // The first of a group of pods with affinity to each other may start anywhere.
     if (!pods_exist && !(affinity_counts_.empty() && matches_own_terms_)) {
@@ -103,8 +103,8 @@ void InterPodAffinity::Filter(const PodInfo&, const NodeInfo& node, NodeStatus* 
   }
   if (!anti_affinity_counts_.empty()) {
     for (const AffinityTerm& t : anti_affinity_) {
-      const std::string* v = node.Label(t.topology_key);
-      if (v && Lookup(anti_affinity_counts_, t.topology_key, *v) > 0) {
+      const std::string* v = node.Label(t.topology_key_id);
+      if (v && Lookup(anti_affinity_counts_, t.topology_key_id, *v) > 0) {
         status->Fail(id(), Code::kUnschedulable, kReasonAntiAffinityNotMatch);
         return;
       }
@@ -131,8 +131,8 @@ Code InterPodAffinity::PreScore(const PodInfo& pod, std::span<NodeInfo* const>, 
   const LabelMap& ns_labels = cache.NamespaceLabels(pod.ns());
   for (NodeInfo* n : cache.NodesWithPodAffinity()) {
     auto add = [&](const AffinityTerm& t, int64_t w) {
-      const std::string* v = n->Label(t.topology_key);
-      if (v && t.Matches(*pod.pod, ns_labels)) scores_[t.topology_key][*v] += w;
+      const std::string* v = n->Label(t.topology_key_id);
+      if (v && t.Matches(*pod.pod, ns_labels)) scores_[t.topology_key_id][*v] += w;
     };
     for (const PodInfoPtr& existing : n->pods_with_affinity()) {
       if (hard_weight_ > 0) {

@@ -40,9 +40,10 @@ class InterPodAffinity : public FilterPlugin, public ScorePlugin {
   void NormalizeScore(const PodInfo& pod, std::span<NodeScore> scores) const override;
 
  private:
-  // topology key -> value -> count (or score)
-  using TopologyCounts = std::unordered_map<std::string, std::unordered_map<std::string, int64_t>>;
-  static int64_t Lookup(const TopologyCounts& counts, const std::string& key,
+  // interned topology key -> value -> count (or score)
+  using TopologyCounts =
+      std::unordered_map<const std::string*, std::unordered_map<std::string, int64_t>>;
+  static int64_t Lookup(const TopologyCounts& counts, const std::string* key,
                         const std::string& value);
   // The incoming pod's terms with their namespaceSelector resolved to namespace names.
   static std::vector<AffinityTerm> Resolve(const std::vector<AffinityTerm>& terms,

@@ -51,7 +51,7 @@ PreFilterResult NodeAffinity::PreFilter(const PodInfo& pod, Cache&) {
 }
 
 void NodeAffinity::Filter(const PodInfo& pod, const NodeInfo& node, NodeStatus* status) const {
-  if (!pod.required_node_affinity.Matches(*node.node())) {
+  if (!pod.required_node_affinity.Matches(node.label_index(), node.name())) {
     status->Fail(id(), Code::kUnschedulableAndUnresolvable, kReasonNodeAffinity);
   }
 }
@@ -63,7 +63,7 @@ Code NodeAffinity::PreScore(const PodInfo& pod, std::span<NodeInfo* const>, Cach
 int64_t NodeAffinity::Score(const PodInfo& pod, const NodeInfo& node) const {
   int64_t sum = 0;
   for (const PreferredNodeTerm& t : pod.preferred_node_affinity) {
-    if (t.term.Matches(*node.node())) sum += t.weight;
+    if (t.term.Matches(node.label_index(), node.name())) sum += t.weight;
   }
   return sum;
 }

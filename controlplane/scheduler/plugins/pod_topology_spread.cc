@@ -19,7 +19,8 @@ int32_t DomainOf(const Cache::Topology& t, const NodeInfo& n) {
 
 bool PodTopologySpread::IncludesNode(const SpreadConstraint& c, const PodInfo& pod,
                                      const NodeInfo& node) {
-  if (c.honor_node_affinity && !pod.required_node_affinity.Matches(*node.node())) return false;
+  if (c.honor_node_affinity && !pod.required_node_affinity.Matches(node.label_index(), node.name()))
+    return false;
   if (c.honor_node_taints && node.has_hard_taints() &&
       FindUntoleratedTaint(node.node()->spec().taints(), pod.pod->spec().tolerations())) {
     return false;
