@@ -15,6 +15,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// skiff-server may run its own scheduler (default-scheduler); the scheduler under test
+// answers to its own name so that the two never race for the same pods.
+constexpr const char* kTestScheduler = "skiff-test-scheduler";
+
 class SchedulerTest : public server::testing::ApiServerTest {
  protected:
   void TearDown() override {
@@ -26,6 +30,7 @@ class SchedulerTest : public server::testing::ApiServerTest {
     o.initial_backoff = milliseconds(100);
     o.max_backoff = milliseconds(400);
     o.seed = 1;
+    o.scheduler_names = {kTestScheduler};
     scheduler_ = std::make_unique<Scheduler>(*client_, o);
     scheduler_->Start();
     ASSERT_TRUE(scheduler_->WaitForSync(std::chrono::seconds(10)));
@@ -60,7 +65,7 @@ class SchedulerTest : public server::testing::ApiServerTest {
     c->set_image("busybox");
     (*c->mutable_resources()->mutable_requests())["cpu"] = cpu;
     (*c->mutable_resources()->mutable_requests())["memory"] = "64Mi";
-    if (!scheduler.empty()) p.mutable_spec()->set_scheduler_name(scheduler);
+    p.mutable_spec()->set_scheduler_name(scheduler.empty() ? kTestScheduler : scheduler);
     auto r = api::CreateObject(*client_, p);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : p;
