@@ -7,6 +7,7 @@
 #include "api/client/typed.h"
 #include "common/log.h"
 #include "controlplane/controllers/pod_util.h"
+#include "controlplane/scheduler/taints.h"
 
 namespace skiff::controllers {
 namespace {
@@ -20,12 +21,6 @@ const api::NodeCondition* ReadyCondition(const api::Node& n) {
     if (c.type() == "Ready") return &c;
   }
   return nullptr;
-}
-
-bool Tolerates(const api::Toleration& tol, const api::Taint& t) {
-  if (!tol.effect().empty() && tol.effect() != t.effect()) return false;
-  if (tol.operator_() == "Exists") return tol.key().empty() || tol.key() == t.key();
-  return tol.key() == t.key() && tol.value() == t.value();
 }
 
 const api::Taint* FindTaint(const api::Node& n, const std::string& key) {
@@ -42,7 +37,7 @@ std::optional<int64_t> TolerationSeconds(const api::Pod& pod, const api::Taint& 
   std::optional<int64_t> best;  // the longest toleration wins
   bool tolerated = false;
   for (const auto& tol : pod.spec().tolerations()) {
-    if (!Tolerates(tol, t)) continue;
+    if (!scheduler::ToleratesTaint(tol, t)) continue;
     tolerated = true;
     if (!tol.has_toleration_seconds()) return std::nullopt;  // forever
     best = std::max(best.value_or(0), std::max<int64_t>(0, tol.toleration_seconds()));

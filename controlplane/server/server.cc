@@ -21,6 +21,7 @@
 #include "controlplane/auth/rbac_authorizer.h"
 #include "controlplane/auth/signed_tokens.h"
 #include "controlplane/auth/tokens.h"
+#include "controlplane/controllers/daemonset_controller.h"
 #include "controlplane/controllers/deployment_controller.h"
 #include "controlplane/controllers/endpointslice_controller.h"
 #include "controlplane/controllers/garbage_collector.h"
@@ -29,6 +30,7 @@
 #include "controlplane/controllers/replicaset_controller.h"
 #include "controlplane/controllers/serviceaccount_controller.h"
 #include "controlplane/controllers/statefulset_controller.h"
+#include "controlplane/scheduler/scheduler.h"
 #include "controlplane/secrets/encrypting_store.h"
 #include "controlplane/store/store.h"
 
@@ -50,6 +52,7 @@ struct Server::Impl {
   std::shared_ptr<auth::RbacAuthorizer> rbac;
   std::unique_ptr<auth::Authorizer> authorizer;
   std::vector<std::unique_ptr<controllers::Controller>> controllers;
+  std::unique_ptr<scheduler::Scheduler> scheduler;
   std::string admin_config;
   int port = 0;
 
@@ -230,6 +233,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::StatefulSetController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::ServiceAccountController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::DaemonSetController>(*impl->local_client));
     controllers::NodeLifecycleOptions lifecycle;
     lifecycle.node_monitor_grace = options.node_monitor_grace;
     lifecycle.default_toleration = options.pod_eviction_timeout;
@@ -239,6 +244,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::NodeLifecycleController>(*impl->local_client, lifecycle));
     for (auto& c : impl->controllers)
       c->Start();
+  }
+  if (options.run_scheduler) {
+    impl->scheduler = std::make_unique<scheduler::Scheduler>(*impl->local_client);
+    impl->scheduler->Start();
   }
   if (options.compaction_interval.count() > 0) {
     Impl* raw = impl.get();

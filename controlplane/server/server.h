@@ -28,6 +28,7 @@ struct ServerOptions {
   // "RBAC" (system:masters, node authorizer, RBAC) or "AlwaysAllow".
   std::string authorization_mode = "RBAC";
   bool run_controllers = true;
+  bool run_scheduler = true;
   // Node lifecycle: a node silent this long is NotReady; pods without a
   // toleration of that are evicted after pod_eviction_timeout.
   std::chrono::milliseconds node_monitor_grace{std::chrono::seconds(40)};

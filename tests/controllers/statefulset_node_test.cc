@@ -229,3 +229,64 @@ TEST_F(FastNodeLifecycleTest, PodsTolerateForeverWithoutTolerationSeconds) {
 
 }  // namespace
 }  // namespace skiff
+
+namespace skiff {
+namespace {
+
+TEST_F(ApiServerTest, DaemonSetRunsOnePodPerEligibleNodeAndRollsOut) {
+  testing::FakeKubelet::Options opts;
+  opts.bind_unscheduled = false;
+  testing::FakeKubelet kubelet(*client_, opts);
+  // A second node, tainted: only pods tolerating the taint go there.
+  testing::FakeKubelet::Options gpu_opts = opts;
+  gpu_opts.node_name = "gpu-node";
+  testing::FakeKubelet gpu_kubelet(*client_, gpu_opts);
+  ASSERT_TRUE(Mutate<api::Node>("", "gpu-node", [](api::Node& n) {
+                auto* taint = n.mutable_spec()->add_taints();
+                taint->set_key("gpu");
+                taint->set_value("true");
+                taint->set_effect("NoSchedule");
+              }).ok());
+
+  api::DaemonSet ds;
+  ds.mutable_metadata()->set_name("agent");
+  ds.mutable_metadata()->set_namespace_("default");
+  (*ds.mutable_spec()->mutable_selector()->mutable_match_labels())["app"] = "agent";
+  auto* t = ds.mutable_spec()->mutable_template_();
+  (*t->mutable_metadata()->mutable_labels())["app"] = "agent";
+  auto* c = t->mutable_spec()->add_containers();
+  c->set_name("a");
+  c->set_image("a");
+  c->add_env()->set_name("V");
+  c->mutable_env(0)->set_value("1");
+  ASSERT_TRUE(api::CreateObject(*client_, ds).ok());
+  auto pods_on = [&](const std::string& node) {
+    auto pods =
+        api::ListObjects<api::Pod>(*client_, "default", "app=agent", "spec.nodeName=" + node);
+    return pods.ok() ? pods->size() : 0u;
+  };
+  ASSERT_TRUE(Eventually([&] { return pods_on("fake-node") == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(pods_on("gpu-node"), 0u);
+
+  // Tolerating the taint brings a pod there too; the change rolls out.
+  auto updated = Mutate<api::DaemonSet>("default", "agent", [](api::DaemonSet& d) {
+    auto* tol = d.mutable_spec()->mutable_template_()->mutable_spec()->add_tolerations();
+    tol->set_key("gpu");
+    tol->set_operator_("Exists");
+  });
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  ASSERT_TRUE(Eventually([&] { return pods_on("gpu-node") == 1 && pods_on("fake-node") == 1; }));
+  ASSERT_TRUE(Eventually([&] {
+    auto d = api::GetObject<api::DaemonSet>(*client_, "default", "agent");
+    return d.ok() && d->status().desired_number_scheduled() == 2 &&
+           d->status().updated_number_scheduled() == 2;
+  }));
+  auto pod =
+      api::ListObjects<api::Pod>(*client_, "default", "app=agent", "spec.nodeName=fake-node");
+  ASSERT_EQ(pod->size(), 1u);
+  EXPECT_EQ((*pod)[0].spec().tolerations_size() > 1, true);  // its own plus the daemon defaults
+}
+
+}  // namespace
+}  // namespace skiff
