@@ -119,18 +119,19 @@ ScheduleOutcome Algorithm::Schedule(const PodInfo& pod, Cache& cache) {
     }
     num_to_find = candidates_.size();
   } else {
-    candidates_.assign(nodes.begin(), nodes.end());
     num_to_find = NumFeasibleNodesToFind(options_.percentage_of_nodes_to_score, num_nodes);
     start = next_start_ % num_nodes;
   }
 
   // Filter.
   feasible_.clear();
-  statuses_.resize(std::max(statuses_.size(), candidates_.size()));
+  const std::vector<NodeInfo*>& list = restricted ? candidates_ : nodes;
+  statuses_.resize(std::max(statuses_.size(), list.size()));
   size_t failed = 0, processed = 0;
-  const size_t count = candidates_.size();
+  const size_t count = list.size();
   for (size_t i = 0; i < count && feasible_.size() < num_to_find; ++i) {
-    NodeInfo* n = candidates_[(start + i) % count];
+    size_t at = start + i;
+    NodeInfo* n = list[at < count ? at : at - count];
     NodeStatus& status = statuses_[failed];
     status.Reset();
     for (FilterPlugin* f : active_filters_) {

@@ -184,6 +184,31 @@ TEST_F(SchedulerTest, RetriedWhenAPodIsDeletedAndLeavesOtherSchedulersAlone) {
   EXPECT_EQ(PodScheduled(*theirs), nullptr);
 }
 
+TEST_F(SchedulerTest, NodeChangesRetryWaitingPods) {
+  CreateNode("tainted", "4", "8Gi", "dedicated");
+  StartScheduler();
+  CreatePod("waiting", "100m");
+  ASSERT_TRUE(Eventually([&] {
+    auto p = api::GetObject<api::Pod>(*client_, "default", "waiting");
+    return p.ok() && PodScheduled(*p) &&
+           PodScheduled(*p)->message() ==
+               "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: }.";
+  }));
+  // A heartbeat-like change (conditions only) does not make it schedulable...
+  auto node = api::GetObject<api::Node>(*client_, "", "tainted");
+  ASSERT_TRUE(node.ok());
+  auto* cond = node->mutable_status()->add_conditions();
+  cond->set_type("Ready");
+  cond->set_status("True");
+  auto updated = api::UpdateObject(*client_, *node, /*status=*/true);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  // ...removing the taint does, and the pod is retried at once.
+  api::Node untainted = *updated;
+  untainted.mutable_spec()->clear_taints();
+  ASSERT_TRUE(api::UpdateObject(*client_, untainted).ok());
+  ASSERT_TRUE(Eventually([&] { return NodeOf("waiting") == "tainted"; }));
+}
+
 TEST_F(SchedulerTest, BindingUsesOptimisticConcurrency) {
   CreateNode("n1", "4", "8Gi");
   CreateNode("n2", "4", "8Gi");
