@@ -139,7 +139,9 @@ struct Scheduler::Impl {
         queue(QueueOptions{options.initial_backoff, options.max_backoff,
                            options.max_in_unschedulable, options.unschedulable_flush_interval}),
         algorithm(AlgorithmOptions{options.percentage_of_nodes_to_score, options.seed}),
-        status(c, options.status_threads),
+        status(c,
+               options.scheduler_names.empty() ? "default-scheduler" : options.scheduler_names[0],
+               options.status_threads),
         binder(c, options.binder_threads,
                [this](const std::string& uid, const std::string& node, BindResult r) {
                  OnBindDone(uid, node, std::move(r));
@@ -229,6 +231,11 @@ struct Scheduler::Impl {
       status.Event(pod, "Warning", "FailedScheduling", msg);
       status.Unschedulable(pod, "SchedulerError", msg);
       return;
+    }
+    if (!pod->spec().scheduling_gates().empty()) {
+      // As kube-scheduler says it; the writer skips the write when the pod already says so.
+      status.Unschedulable(pod, "SchedulingGated",
+                           "Scheduling is blocked due to non-empty scheduling gates");
     }
     Post([this, info = *info, changed] { queue.AddOrUpdate(info, changed, Clock::now()); });
   }

@@ -118,7 +118,7 @@ TEST_F(SchedulerTest, PodsGetBoundWithinCapacity) {
   auto ev = EventsFor("p-0", "Scheduled")[0];
   EXPECT_EQ(ev.type(), "Normal");
   EXPECT_EQ(ev.message(), "Successfully assigned default/p-0 to " + NodeOf("p-0"));
-  EXPECT_EQ(ev.source().component(), "default-scheduler");
+  EXPECT_EQ(ev.source().component(), kTestScheduler);
   EXPECT_GE(scheduler_->stats().scheduled, 9u);
 }
 
@@ -207,6 +207,32 @@ TEST_F(SchedulerTest, NodeChangesRetryWaitingPods) {
   untainted.mutable_spec()->clear_taints();
   ASSERT_TRUE(api::UpdateObject(*client_, untainted).ok());
   ASSERT_TRUE(Eventually([&] { return NodeOf("waiting") == "tainted"; }));
+}
+
+TEST_F(SchedulerTest, GatedPodsWaitForTheirGates) {
+  CreateNode("n", "4", "8Gi");
+  StartScheduler();
+  api::Pod p;
+  p.mutable_metadata()->set_name("gated");
+  p.mutable_metadata()->set_namespace_("default");
+  p.mutable_spec()->set_scheduler_name(kTestScheduler);
+  p.mutable_spec()->add_containers()->set_name("app");
+  p.mutable_spec()->mutable_containers(0)->set_image("busybox");
+  p.mutable_spec()->add_scheduling_gates()->set_name("example.com/wait");
+  ASSERT_TRUE(api::CreateObject(*client_, p).ok());
+  ASSERT_TRUE(Eventually([&] {
+    auto got = api::GetObject<api::Pod>(*client_, "default", "gated");
+    return got.ok() && PodScheduled(*got) && PodScheduled(*got)->reason() == "SchedulingGated";
+  }));
+  auto got = api::GetObject<api::Pod>(*client_, "default", "gated");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(PodScheduled(*got)->message(),
+            "Scheduling is blocked due to non-empty scheduling gates");
+  EXPECT_EQ(got->spec().node_name(), "");
+  got->mutable_spec()->clear_scheduling_gates();
+  auto ungated = api::UpdateObject(*client_, *got);
+  ASSERT_TRUE(ungated.ok()) << ungated.status().ToString();
+  ASSERT_TRUE(Eventually([&] { return NodeOf("gated") == "n"; }));
 }
 
 TEST_F(SchedulerTest, BindingUsesOptimisticConcurrency) {

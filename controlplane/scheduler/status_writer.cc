@@ -20,9 +20,10 @@ api::PodCondition* FindPodScheduled(api::Pod* pod) {
 
 }  // namespace
 
-StatusWriter::StatusWriter(api::ApiClient& client, int threads, size_t max_queued)
+StatusWriter::StatusWriter(api::ApiClient& client, std::string component, int threads,
+                           size_t max_queued)
     : client_(client),
-      recorder_(client, kSchedulerComponent),
+      recorder_(client, std::move(component)),
       threads_(std::max(1, threads)),
       max_queued_(std::max<size_t>(1, max_queued)) {}
 

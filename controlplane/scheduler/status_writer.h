@@ -30,11 +30,11 @@
 
 namespace skiff::scheduler {
 
-inline constexpr const char* kSchedulerComponent = "default-scheduler";
-
 class StatusWriter {
  public:
-  StatusWriter(api::ApiClient& client, int threads = 2, size_t max_queued = 20000);
+  // `component`: the events' source (the scheduler's name, "default-scheduler").
+  StatusWriter(api::ApiClient& client, std::string component, int threads = 2,
+               size_t max_queued = 20000);
   ~StatusWriter();  // Stop()
 
   void Start();
@@ -43,7 +43,7 @@ class StatusWriter {
 
   void Event(std::shared_ptr<const api::Pod> pod, std::string type, std::string reason,
              std::string message);
-  // PodScheduled=False; `reason` is "Unschedulable" or "SchedulerError".
+  // PodScheduled=False; `reason` is "Unschedulable", "SchedulerError" or "SchedulingGated".
   void Unschedulable(std::shared_ptr<const api::Pod> pod, std::string reason, std::string message);
   // The pod was bound: PodScheduled=True if it carries a PodScheduled condition that is not.
   void Scheduled(std::shared_ptr<const api::Pod> bound);
