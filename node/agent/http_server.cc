@@ -47,11 +47,12 @@ std::string Lower(std::string s) {
 }  // namespace
 
 std::string UrlDecode(std::string_view s, bool plus_is_space) {
+  auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
         std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
       i += 2;
     } else if (s[i] == '+' && plus_is_space) {
       out += ' ';
@@ -153,6 +154,37 @@ void ResponseWriter::Finish() {
   if (chunked_) WriteRaw("0\r\n\r\n");
 }
 
+Result<HttpRequest> ParseRequestHead(std::string_view head) {
+  HttpRequest req;
+  size_t line_end = head.find("\r\n");
+  std::string_view line = head.substr(0, line_end);
+  size_t s1 = line.find(' '), s2 = line.rfind(' ');
+  if (s1 == std::string_view::npos || s2 <= s1 + 1 || line.substr(s2 + 1).rfind("HTTP/", 0) != 0) {
+    return InvalidArgument("malformed request line");
+  }
+  req.method = std::string(line.substr(0, s1));
+  std::string_view target = line.substr(s1 + 1, s2 - s1 - 1);
+  size_t q = target.find('?');
+  req.path = UrlDecode(target.substr(0, q), false);
+  if (q != std::string_view::npos) req.query = std::string(target.substr(q + 1));
+  if (req.path.empty() || req.path[0] != '/') return InvalidArgument("malformed request target");
+  size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t eol = head.find("\r\n", pos);
+    if (eol == std::string_view::npos) eol = head.size();
+    std::string_view h = head.substr(pos, eol - pos);
+    size_t colon = h.find(':');
+    if (colon != std::string_view::npos) {
+      std::string_view v = h.substr(colon + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+      req.headers[Lower(std::string(h.substr(0, colon)))] = std::string(v);
+    }
+    pos = eol + 2;
+  }
+  return req;
+}
+
 Result<std::unique_ptr<AgentHttpServer>> AgentHttpServer::Start(
     const std::string& listen, std::map<std::string, HttpHandler> routes, int max_connections) {
   auto hp = net::ParseHostPort(listen);
@@ -248,29 +280,11 @@ void AgentHttpServer::Serve(int fd) {
   ResponseWriter w(fd, &stopping_);
   size_t end = in.find("\r\n\r\n");
   if (end != std::string::npos) {
-    HttpRequest req;
-    size_t line_end = in.find("\r\n");
-    std::string line = in.substr(0, line_end);
-    size_t s1 = line.find(' '), s2 = line.rfind(' ');
-    if (s1 != std::string::npos && s2 > s1) {
-      req.method = line.substr(0, s1);
-      std::string target = line.substr(s1 + 1, s2 - s1 - 1);
-      size_t q = target.find('?');
-      req.path = UrlDecode(target.substr(0, q), false);
-      if (q != std::string::npos) req.query = target.substr(q + 1);
-      size_t pos = line_end + 2;
-      while (pos < end) {
-        size_t eol = in.find("\r\n", pos);
-        std::string h = in.substr(pos, eol - pos);
-        size_t colon = h.find(':');
-        if (colon != std::string::npos) {
-          std::string v = h.substr(colon + 1);
-          while (!v.empty() && v.front() == ' ')
-            v.erase(0, 1);
-          req.headers[Lower(h.substr(0, colon))] = v;
-        }
-        pos = eol + 2;
-      }
+    auto parsed = ParseRequestHead(std::string_view(in).substr(0, end));
+    if (!parsed.ok()) {
+      w.Send(400, "text/plain", parsed.status().message() + "\n");
+    } else {
+      const HttpRequest& req = *parsed;
       const HttpHandler* handler = nullptr;
       size_t best = 0;
       for (const auto& [prefix, h] : routes_) {
@@ -290,8 +304,6 @@ void AgentHttpServer::Serve(int fd) {
         (*handler)(req, w);
         if (!w.sent()) w.Send(500, "text/plain", "no response\n");
       }
-    } else {
-      w.Send(400, "text/plain", "malformed request line\n");
     }
   } else if (!in.empty()) {
     w.Send(400, "text/plain", "malformed request\n");

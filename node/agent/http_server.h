@@ -87,6 +87,11 @@ class AgentHttpServer {
   std::thread accept_thread_;
 };
 
+// Parses a request head (request line and headers, without the final empty
+// line). INVALID_ARGUMENT for a malformed request line; header lines without
+// a colon are ignored. Faces the network: fuzzed (node/agent/fuzz).
+Result<HttpRequest> ParseRequestHead(std::string_view head);
+
 // Percent-decoding ('+' is a space in queries).
 std::string UrlDecode(std::string_view s, bool plus_is_space);
 
