@@ -250,6 +250,17 @@ bool Cache::ForgetPod(const std::string& uid) {
   return true;
 }
 
+bool Cache::ConfirmAssumed(const std::string& uid, const std::string& node,
+                           const LabelMap& labels) {
+  auto it = pods_.find(uid);
+  if (it == pods_.end() || !it->second.assumed || it->second.node != node ||
+      !SameLabels(it->second.info->labels(), labels)) {
+    return false;
+  }
+  it->second.assumed = false;
+  return true;
+}
+
 bool Cache::IsAssumed(const std::string& uid) const {
   auto it = pods_.find(uid);
   return it != pods_.end() && it->second.assumed;

@@ -86,6 +86,10 @@ class Cache {
   // Drops an assumed pod (its binding failed). False, and no change, when the pod is not
   // assumed any more (the watch confirmed it meanwhile) or unknown.
   bool ForgetPod(const std::string& uid);
+  // The watch reports an assumed pod bound where it was assumed, with the labels it had:
+  // the assumption becomes a confirmed placement without re-parsing the pod. False (no
+  // change) otherwise; the caller then adds the pod as reported.
+  bool ConfirmAssumed(const std::string& uid, const std::string& node, const LabelMap& labels);
   bool IsAssumed(const std::string& uid) const;
   // Node of a cached pod, or nullptr.
   const std::string* NodeOfPod(const std::string& uid) const;

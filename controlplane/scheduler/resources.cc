@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "api/quantity.h"
 #include "skiff/api/core.pb.h"
@@ -77,47 +78,72 @@ std::string ContainerPath(const char* field, int i) {
   return "spec." + std::string(field) + "[" + std::to_string(i) + "].resources.requests";
 }
 
-// Kubernetes' PodRequests (resource helpers), on exact quantities.
-Result<ResourceList> AggregateRequests(const api::Pod& pod, bool non_missing) {
+// A pod's resource lists, parsed once for both aggregations.
+struct PodLists {
+  std::vector<ResourceList> containers;
+  std::vector<std::pair<ResourceList, bool>> inits;  // (requests, restartable sidecar)
+  ResourceList pod_level;                            // spec.resources.requests
+  ResourceList overhead;
+};
+
+Result<PodLists> ParsePodLists(const api::Pod& pod) {
   const api::PodSpec& spec = pod.spec();
-  ResourceList reqs;
+  PodLists out;
   for (int i = 0; i < spec.containers_size(); ++i) {
     auto c = ParseList(spec.containers(i).resources().requests(), ContainerPath("containers", i));
     if (!c.ok()) return c.status();
-    if (non_missing) ApplyNonMissing(&*c);
-    AddList(&reqs, *c);
+    out.containers.push_back(std::move(*c));
   }
-  // An init container runs with every restartable (sidecar) init container before it; the
-  // sidecars also keep running next to the regular containers.
-  ResourceList sidecars, init_max;
   for (int i = 0; i < spec.init_containers_size(); ++i) {
     const api::Container& ic = spec.init_containers(i);
     auto c = ParseList(ic.resources().requests(), ContainerPath("initContainers", i));
     if (!c.ok()) return c.status();
-    if (non_missing) ApplyNonMissing(&*c);
-    if (ic.has_restart_policy() && ic.restart_policy() == "Always") {
-      AddList(&reqs, *c);
-      AddList(&sidecars, *c);
+    out.inits.emplace_back(std::move(*c),
+                           ic.has_restart_policy() && ic.restart_policy() == "Always");
+  }
+  if (spec.has_resources()) {
+    auto level = ParseList(spec.resources().requests(), "spec.resources.requests");
+    if (!level.ok()) return level.status();
+    out.pod_level = std::move(*level);
+  }
+  auto overhead = ParseList(spec.overhead(), "spec.overhead");
+  if (!overhead.ok()) return overhead.status();
+  out.overhead = std::move(*overhead);
+  return out;
+}
+
+// Kubernetes' PodRequests (resource helpers), on exact quantities.
+ResourceList AggregateRequests(const PodLists& lists, bool non_missing) {
+  ResourceList reqs;
+  for (const ResourceList& container : lists.containers) {
+    if (non_missing) {
+      ResourceList c = container;
+      ApplyNonMissing(&c);
+      AddList(&reqs, c);
+    } else {
+      AddList(&reqs, container);
+    }
+  }
+  // An init container runs with every restartable (sidecar) init container before it; the
+  // sidecars also keep running next to the regular containers.
+  ResourceList sidecars, init_max;
+  for (const auto& [requests, sidecar] : lists.inits) {
+    ResourceList c = requests;
+    if (non_missing) ApplyNonMissing(&c);
+    if (sidecar) {
+      AddList(&reqs, c);
+      AddList(&sidecars, c);
       MaxList(&init_max, sidecars);
     } else {
-      ResourceList use = *c;
-      AddList(&use, sidecars);
-      MaxList(&init_max, use);
+      AddList(&c, sidecars);
+      MaxList(&init_max, c);
     }
   }
   MaxList(&reqs, init_max);
-  if (spec.has_resources() && !spec.resources().requests().empty()) {
-    auto level = ParseList(spec.resources().requests(), "spec.resources.requests");
-    if (!level.ok()) return level.status();
-    for (const auto& [name, q] : *level) {
-      if (name == "cpu" || name == "memory") reqs[name] = q;
-    }
+  for (const auto& [name, q] : lists.pod_level) {
+    if (name == "cpu" || name == "memory") reqs[name] = q;
   }
-  if (!spec.overhead().empty()) {
-    auto overhead = ParseList(spec.overhead(), "spec.overhead");
-    if (!overhead.ok()) return overhead.status();
-    AddList(&reqs, *overhead);
-  }
+  AddList(&reqs, lists.overhead);
   return reqs;
 }
 
@@ -174,14 +200,12 @@ Result<Resources> ParseResourceList(const ProtoList& list, std::string_view path
 }
 
 Result<PodRequests> ComputePodRequests(const api::Pod& pod) {
-  auto reqs = AggregateRequests(pod, false);
-  if (!reqs.ok()) return reqs.status();
-  auto non_zero = AggregateRequests(pod, true);
-  if (!non_zero.ok()) return non_zero.status();
+  auto lists = ParsePodLists(pod);
+  if (!lists.ok()) return lists.status();
   PodRequests out;
-  out.requests = ToResources(*reqs);
+  out.requests = ToResources(AggregateRequests(*lists, false));
   out.requests.allowed_pods = 0;
-  Resources nz = ToResources(*non_zero);
+  Resources nz = ToResources(AggregateRequests(*lists, true));
   out.non_zero_milli_cpu = nz.milli_cpu;
   out.non_zero_memory = nz.memory;
   return out;

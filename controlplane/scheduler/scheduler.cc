@@ -204,12 +204,19 @@ struct Scheduler::Impl {
     auto old = old_obj ? api::Informer<api::Pod>::As(old_obj) : nullptr;
     const std::string uid = pod->metadata().uid();
     if (!pod->spec().node_name().empty()) {
-      PodInfoPtr info = InfoOrMinimal(pod);
       bool newly_bound = !old || old->spec().node_name().empty();
       bool labels_changed = old && !SameMap(old->metadata().labels(), pod->metadata().labels());
-      Post([this, info, uid, newly_bound, labels_changed] {
+      // A binding seen on the watch may be one of ours: then it only confirms the
+      // assumption (on the scheduling thread, which knows); anything else is parsed here.
+      PodInfoPtr info = old && newly_bound ? nullptr : InfoOrMinimal(pod);
+      Post([this, pod, info, uid, newly_bound, labels_changed] {
         queue.Delete(uid);
-        cache.AddPod(info, info->pod->spec().node_name());
+        const std::string& node = pod->spec().node_name();
+        if (info) {
+          cache.AddPod(info, node);
+        } else if (!cache.ConfirmAssumed(uid, node, pod->metadata().labels())) {
+          cache.AddPod(InfoOrMinimal(pod), node);
+        }
         if (newly_bound || labels_changed) queue.MoveOnEvent(kOnAssignedPodAdd, Clock::now());
       });
       return;
