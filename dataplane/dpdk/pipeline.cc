@@ -6,6 +6,7 @@
 
 #include "dataplane/dpdk/checksum.h"
 #include "dataplane/dpdk/replies.h"
+#include "dataplane/dpdk/rewrite.h"
 #include "skiff_hash.h"
 
 namespace skiff::dataplane::dpdk {
@@ -330,86 +331,6 @@ bool Pipeline::NewFlow(const Snapshot& snap, Ctx& c, const FrontendEntry& fe, Pi
 
 namespace {
 
-// Rewrites addresses and ports of a TCP/UDP packet (NAT both ways), keeping
-// checksums right: incremental updates in software from values in
-// registers, or the port's offload. `src`/`dst` hold the new addresses
-// (flow entry), WORDS 32-bit words each (1 for IPv4, 4 for IPv6).
-template <int WORDS>
-void Rewrite(rte_mbuf* m, const Parsed& p, const uint8_t* src, uint16_t sport_be,
-             const uint8_t* dst, uint16_t dport_be, const PortInfo& outp) {
-  constexpr bool v4 = WORDS == 1;
-  uint8_t* ip = const_cast<uint8_t*>(p.l3);
-  uint8_t* l4 = const_cast<uint8_t*>(p.l4);
-  uint8_t* addrs = ip + (v4 ? 12 : 8);  // source then destination
-  uint32_t from[2 * WORDS], to[2 * WORDS];
-  std::memcpy(from, addrs, sizeof(from));
-  std::memcpy(to, src, 4 * WORDS);
-  std::memcpy(to + WORDS, dst, 4 * WORDS);
-  uint64_t d_addr = 0;
-  for (int i = 0; i < 2 * WORDS; ++i)
-    d_addr += csum::Delta32(from[i], to[i]);
-  uint32_t old_ports, new_ports = uint32_t{sport_be} | uint32_t{dport_be} << 16;
-  std::memcpy(&old_ports, l4, 4);
-  std::memcpy(addrs, to, sizeof(to));
-  std::memcpy(l4, &new_ports, 4);
-
-  uint8_t* l4check = l4 + (p.proto == kProtoTcp ? 16 : 6);
-  uint16_t check;
-  std::memcpy(&check, l4check, 2);
-  const bool udp_no_sum = v4 && p.proto == kProtoUdp && check == 0;
-  if (outp.tx_l4_cksum && !udp_no_sum) {
-    uint32_t l4_len = p.l3_len - p.l3_hdr;
-    uint16_t ph = csum::Fold(csum::Pseudo(addrs, addrs + 4 * WORDS, 4 * WORDS, p.proto, l4_len));
-    std::memcpy(l4check, &ph, 2);
-    m->ol_flags |= p.proto == kProtoTcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
-    m->ol_flags |= v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
-    m->l2_len = kEthHdr;
-    m->l3_len = p.l3_hdr;
-  } else if (!udp_no_sum) {
-    check = csum::Apply(check, d_addr + csum::Delta32(old_ports, new_ports));
-    if (p.proto == kProtoUdp && check == 0) check = 0xffff;
-    std::memcpy(l4check, &check, 2);
-  }
-  if constexpr (v4) {
-    if (outp.tx_ipv4_cksum) {
-      ip[10] = ip[11] = 0;
-      m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-      m->l2_len = kEthHdr;
-      m->l3_len = p.l3_hdr;
-    } else {
-      uint16_t ipc;
-      std::memcpy(&ipc, ip + 10, 2);
-      ipc = csum::Apply(ipc, d_addr);
-      std::memcpy(ip + 10, &ipc, 2);
-    }
-  }
-}
-
-void Rewrite(rte_mbuf* m, const Parsed& p, const uint8_t* src, uint16_t sport_be,
-             const uint8_t* dst, uint16_t dport_be, const PortInfo& outp) {
-  if (p.family == kFamily4)
-    Rewrite<1>(m, p, src, sport_be, dst, dport_be, outp);
-  else
-    Rewrite<4>(m, p, src, sport_be, dst, dport_be, outp);
-}
-
-// The outer IPv4 header of the IPIP encapsulation, checksum included,
-// written as whole words computed in registers.
-void OuterIpv4(uint8_t* ip, uint8_t tos, uint16_t total, const uint8_t* src, const uint8_t* dst,
-               bool offload) {
-  uint32_t w[5];
-  w[0] = 0x45u | uint32_t{tos} << 8 | uint32_t{Swap16(total)} << 16;
-  w[1] = uint32_t{Swap16(0x4000)} << 16;  // id 0, DF: never fragment the tunnel
-  w[2] = 64u | 4u << 8;                   // TTL 64, protocol 4 (IPIP), checksum below
-  std::memcpy(&w[3], src, 4);
-  std::memcpy(&w[4], dst, 4);
-  if (!offload) {
-    uint64_t sum = uint64_t{w[0]} + w[1] + w[2] + w[3] + w[4];
-    w[2] |= uint32_t{csum::Finish(sum)} << 16;
-  }
-  std::memcpy(ip, w, 20);
-}
-
 void SetEth(uint8_t* eth, const uint8_t* dst, const uint8_t* src) {
   std::memcpy(eth, dst, 6);
   std::memcpy(eth + 6, src, 6);
@@ -437,7 +358,7 @@ void Pipeline::Forward(const Snapshot& snap, Ctx& c, Flow& f, PipelineOutput* ou
   CountService(f.svc_id, f.backend_id, m->pkt_len, false);
 
   if (cfg_.mode == ForwardingMode::kNat) {
-    Rewrite(m, c.p, f.addr2.b, f.port2_be, f.addr.b, f.port_be, outp);
+    RewriteL4(m, c.p, f.addr2.b, f.port2_be, f.addr.b, f.port_be, outp);
     SetEth(c.frame, f.mac, outp.mac);
     Emit(m, f.out_port, out);
     return;
@@ -469,8 +390,8 @@ void Pipeline::Forward(const Snapshot& snap, Ctx& c, Flow& f, PipelineOutput* ou
   PutBe16(eth + 12, v4 ? 0x0800 : 0x86dd);
   if (v4) {
     // Keep the client's DSCP/ECN.
-    OuterIpv4(ip, in_ip[1], static_cast<uint16_t>(inner + 20), src->b, f.addr.b,
-              outp.tx_ipv4_cksum);
+    WriteOuterIpv4(ip, in_ip[1], static_cast<uint16_t>(inner + 20), src->b, f.addr.b,
+                   outp.tx_ipv4_cksum);
     if (outp.tx_ipv4_cksum) {
       m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
       m->l2_len = kEthHdr;
@@ -505,7 +426,7 @@ void Pipeline::Reply(const Snapshot& snap, Ctx& c, Flow& f, PipelineOutput* out)
   }
   const PortInfo& outp = net.ports()[f.out_port];
   CountService(f.svc_id, f.backend_id, c.m->pkt_len, false);
-  Rewrite(c.m, c.p, f.addr.b, f.port_be, f.addr2.b, f.port2_be, outp);
+  RewriteL4(c.m, c.p, f.addr.b, f.port_be, f.addr2.b, f.port2_be, outp);
   SetEth(c.frame, f.mac, outp.mac);
   Emit(c.m, f.out_port, out);
 }
