@@ -21,15 +21,6 @@ auto FindPtr(const Map& m, const std::string& key) -> decltype(m.begin()->second
   return it == m.end() ? nullptr : it->second.get();
 }
 
-bool SameLabels(const LabelMap& a, const LabelMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end() || it->second != v) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 NodeInfo& Cache::NodeEntry(const std::string& name) {

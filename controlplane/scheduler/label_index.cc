@@ -33,6 +33,16 @@ const std::string* InternLabelKey(std::string_view key) {
   return &*p.keys.emplace(key).first;
 }
 
+bool SameLabels(const google::protobuf::Map<std::string, std::string>& a,
+                const google::protobuf::Map<std::string, std::string>& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [k, v] : a) {
+    auto it = b.find(k);
+    if (it == b.end() || it->second != v) return false;
+  }
+  return true;
+}
+
 LabelIndex::LabelIndex(const google::protobuf::Map<std::string, std::string>& labels) {
   labels_.reserve(labels.size());
   for (const auto& [k, v] : labels)

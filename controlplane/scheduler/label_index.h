@@ -20,6 +20,10 @@ const std::string* InternLabelKey(std::string_view key);
 // The interned key, or nullptr when no one ever interned it (then no node has that label).
 const std::string* FindLabelKey(std::string_view key);
 
+// Equal maps (labels, annotations, resource lists).
+bool SameLabels(const google::protobuf::Map<std::string, std::string>& a,
+                const google::protobuf::Map<std::string, std::string>& b);
+
 class LabelIndex {
  public:
   LabelIndex() = default;
