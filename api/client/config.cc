@@ -90,6 +90,14 @@ std::shared_ptr<grpc::Channel> Dial(const ClientConfig& config) {
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(512 * 1024 * 1024);
+  // Daemons must notice a restarted API server within seconds, not minutes.
+  // (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is also the connect timeout: leave it.)
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  // Find dead connections (a killed server, a dropped network) on idle watches.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   return grpc::CreateCustomChannel(config.server, creds, args);
 }
 

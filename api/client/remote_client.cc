@@ -24,6 +24,9 @@ Status FromGrpc(const grpc::Status& s) {
 class RemoteWatch : public WatchStream {
  public:
   RemoteWatch(ApiServer::Stub* stub, const WatchRequest& req) {
+    // A watch outlives server restarts: wait for the channel to reconnect
+    // instead of failing at once with the last connection error.
+    ctx_.set_wait_for_ready(true);
     reader_ = stub->Watch(&ctx_, req);
     thread_ = std::thread([this] { Pump(); });
   }

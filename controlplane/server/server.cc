@@ -186,6 +186,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.AddListeningPort((addr.empty() ? "0.0.0.0" : addr) + ":" + std::to_string(hp->port),
                            grpc::SslServerCredentials(ssl), &impl->port);
   builder.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+  // Clients keep idle watches alive with pings (api/client/config.cc).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   // A second server on the same port must fail, not share it silently.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Keep handler threads around instead of creating one per burst.

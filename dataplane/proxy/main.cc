@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "dataplane/proxy/api_source.h"
 #include "dataplane/proxy/proxy.h"
 #include "dataplane/proxy/static_source.h"
 #ifdef SKIFF_WITH_DPDK
@@ -25,7 +26,8 @@ const char kUsage[] =
     "  --engine=ebpf|dpdk            data-plane engine (--engine=dpdk --help: its flags)\n"
     "  --static-services FILE        Services + EndpointSlices (YAML/JSON), re-read on change\n"
     "                                and on SIGHUP\n"
-    "  --config FILE                 API server admin.conf (not available in this build)\n"
+    "  --config FILE                 API server client config (admin.conf format): watch\n"
+    "                                Services and EndpointSlices\n"
     "  --node-name NAME              this node (default: hostname)\n"
     "  --devices a,b                 TC devices (default: every device with an address)\n"
     "  --xdp-devices a,b             also attach XDP on these uplinks\n"
@@ -173,17 +175,23 @@ int main(int argc, char** argv) {
   }
   if (engine != "ebpf")
     Die("--engine=" + engine + ": this binary has the ebpf engine only (dpdk is a separate build)");
-  if (!config_file.empty())
-    Die("--config: the API watch client is not wired into this build yet; use --static-services");
-  if (static_file.empty())
+  if (!config_file.empty() && !static_file.empty()) {
+    Die("--config and --static-services: give one source of Services");
+  }
+  if (static_file.empty() && config_file.empty())
     skiff::log::Get("proxy")->warn(
-        "msg=\"no --static-services: serving the pinned state only, no updates\"");
+        "msg=\"no --config or --static-services: serving the pinned state only, no updates\"");
 
-  std::unique_ptr<skiff::dataplane::StaticFileSource> src;
+  std::unique_ptr<skiff::dataplane::ServiceSource> src;
   skiff::dataplane::StaticFileSource* raw = nullptr;
   if (!static_file.empty()) {
-    src = std::make_unique<skiff::dataplane::StaticFileSource>(static_file);
-    raw = src.get();
+    auto file = std::make_unique<skiff::dataplane::StaticFileSource>(static_file);
+    raw = file.get();
+    src = std::move(file);
+  } else if (!config_file.empty()) {
+    auto api = skiff::dataplane::MakeApiServiceSource(config_file);
+    if (!api.ok()) Die(api.status().ToString());
+    src = std::move(*api);
   }
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));

@@ -122,7 +122,10 @@ void ExpectContains(const Message& want, const Message& got, const std::string& 
 // Controllers would legitimately rewrite some of the test manifests' objects
 // (a Node's conditions, a managed EndpointSlice): round-trip without them.
 class RoundTripTest : public ApiServerTest {
-  void Customize(server::ServerOptions& opts) override { opts.run_controllers = false; }
+  void Customize(server::ServerOptions& opts) override {
+    opts.run_controllers = false;
+    opts.run_scheduler = false;
+  }
 };
 
 TEST_F(RoundTripTest, ApplyThenGetYamlRoundTripsManifestFields) {

@@ -15,18 +15,6 @@
 namespace skiff::proxytest {
 namespace {
 
-struct Counts {
-  std::map<std::string, int> by_backend;
-  int errors = 0;
-  int refused = 0;
-  int total() const {
-    int t = 0;
-    for (const auto& [_, n] : by_backend)
-      t += n;
-    return t;
-  }
-};
-
 std::string Endpoints(const std::vector<int>& backends, bool ready = true) {
   std::string s;
   for (int i : backends)
@@ -82,24 +70,8 @@ class ProxyNetnsTest : public ::testing::Test {
   }
 
   Counts Count(const std::string& vip, int port, int n, bool socket_lb, bool udp = false) {
-    std::string cmd = topo_->bin("skiff-lbtest-client") + " --netns " + topo_->client_ns();
-    if (socket_lb) cmd += " --cgroup " + topo_->cgroup();
-    cmd += " count " + vip + " " + std::to_string(port) + " " + std::to_string(n) +
-           (udp ? " udp" : "");
-    std::string out;
-    EXPECT_EQ(Sh(cmd, &out), 0) << out;
-    Counts c;
-    std::istringstream in(out);
-    std::string key;
-    int v;
-    while (in >> key >> v) {
-      if (key == "errors")
-        c.errors = v;
-      else if (key == "refused")
-        c.refused = v;
-      else
-        c.by_backend[key] = v;
-    }
+    Counts c = topo_->Count(vip, port, n, socket_lb, udp);
+    EXPECT_EQ(c.exit_code, 0);
     return c;
   }
 

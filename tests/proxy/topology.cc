@@ -149,17 +149,38 @@ bool Topology::StartBackends() {
 
 pid_t Topology::StartProxy(const std::string& services_file,
                            const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {bin("skiff-proxy"),
-                                   "--static-services",
-                                   services_file,
-                                   "--bpf-root",
-                                   pin_root_,
-                                   "--node-name",
-                                   "node-a",
-                                   "--listen",
-                                   "127.0.0.1:10249",
-                                   "--ct-gc-interval",
-                                   "5"};
+  return StartProxyWith({"--static-services", services_file}, extra);
+}
+
+Counts Topology::Count(const std::string& vip, int port, int n, bool socket_lb, bool udp) {
+  std::string cmd = bin("skiff-lbtest-client") + " --netns " + client_ns();
+  if (socket_lb) cmd += " --cgroup " + cgroup();
+  cmd +=
+      " count " + vip + " " + std::to_string(port) + " " + std::to_string(n) + (udp ? " udp" : "");
+  std::string out;
+  Counts c;
+  c.exit_code = Sh(cmd, &out);
+  std::istringstream in(out);
+  std::string key;
+  int v;
+  while (in >> key >> v) {
+    if (key == "errors") {
+      c.errors = v;
+    } else if (key == "refused") {
+      c.refused = v;
+    } else {
+      c.by_backend[key] = v;
+    }
+  }
+  return c;
+}
+
+pid_t Topology::StartProxyWith(const std::vector<std::string>& source,
+                               const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {bin("skiff-proxy"), "--bpf-root",       pin_root_,
+                                   "--node-name",      "node-a",           "--listen",
+                                   "127.0.0.1:10249",  "--ct-gc-interval", "5"};
+  argv.insert(argv.begin() + 1, source.begin(), source.end());
   if (!cgroup_.empty()) {
     argv.push_back("--cgroup");
     argv.push_back(cgroup_);

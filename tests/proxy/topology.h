@@ -9,6 +9,8 @@
 // root, cgroup, files) is removed by the destructor, also after failures.
 #pragma once
 
+#include <map>
+
 #include <sys/types.h>
 
 #include <string>
@@ -18,6 +20,20 @@ namespace skiff::proxytest {
 
 // Runs a shell command; returns its exit status and (optionally) stdout.
 int Sh(const std::string& cmd, std::string* out = nullptr);
+
+// Connections per backend, as skiff-lbtest-client counts them.
+struct Counts {
+  std::map<std::string, int> by_backend;
+  int errors = 0;
+  int refused = 0;
+  int exit_code = 0;  // of skiff-lbtest-client
+  int total() const {
+    int t = 0;
+    for (const auto& [_, n] : by_backend)
+      t += n;
+    return t;
+  }
+};
 
 class Topology {
  public:
@@ -50,6 +66,12 @@ class Topology {
   // skiff-proxy in the node namespace on `services_file`; waits until the
   // first sync is logged. Returns the pid or -1.
   pid_t StartProxy(const std::string& services_file, const std::vector<std::string>& extra = {});
+  // The same with another source of Services (e.g. {"--config", FILE}).
+  pid_t StartProxyWith(const std::vector<std::string>& source,
+                       const std::vector<std::string>& extra = {});
+  // `n` new connections from the client namespace to vip:port (through the
+  // socket LB when `socket_lb`, else the TC path).
+  Counts Count(const std::string& vip, int port, int n, bool socket_lb = false, bool udp = false);
   bool WaitForLog(const std::string& log, const std::string& needle, int timeout_ms);
   std::string proxy_log() const { return dir_ + "/proxy.log"; }
 
