@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Scheduler benchmark (issue 7): 10,000 pods onto 5,000 registered nodes without agents,
-# the default scheduler configuration against percentageOfNodesToScore=100, interleaved in
-# one run; kube-scheduler's published scheduler_perf figures are quoted for reference
+# Scheduler benchmark (issue 7): 10,000 pods onto 5,000 registered nodes without agents;
+# the default scheduler configuration, percentageOfNodesToScore=100, and pods owned by
+# ReplicaSets (default spreading), interleaved in one run; kube-scheduler's published
+# scheduler_perf figures are quoted for reference
 # (kube-scheduler itself is not available here). Prints the Markdown table; writes nothing
 # else.
 #   bench/scheduler/run.sh [BUILD_DIR] [scheduler_bench flags]     (BUILD_DIR default: build)

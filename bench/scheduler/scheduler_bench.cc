@@ -12,9 +12,11 @@
 // process CPU time, and a placement check (no node over its allocatable, every selector and
 // spread constraint honoured).
 //
-// Peers, interleaved in one run (A, B, A, B, ...): the default configuration (adaptive
-// percentageOfNodesToScore: 10% of 5,000 nodes) and percentageOfNodesToScore=100 (every
-// feasible node scored). kube-scheduler itself is not available here; its published
+// Peers, interleaved in one run (A, B, C, A, B, C, ...): the default configuration
+// (adaptive percentageOfNodesToScore: 10% of 5,000 nodes), percentageOfNodesToScore=100
+// (every node filtered and scored), and the default configuration with the plain pods
+// owned by ReplicaSets, as Deployment pods are (the scheduler then also applies its default
+// topology spreading). kube-scheduler itself is not available here; its published
 // scheduler_perf figures are quoted by bench/scheduler/run.sh in the table.
 //
 // Pinning: the server side (store, registry, scheduler threads) on --server-cpu, the pod
@@ -44,6 +46,7 @@
 #include "controlplane/scheduler/resources.h"
 #include "controlplane/scheduler/scheduler.h"
 #include "controlplane/store/store.h"
+#include "skiff/api/apps.pb.h"
 #include "skiff/api/core.pb.h"
 
 namespace {
@@ -63,11 +66,16 @@ struct Options {
   int64_t load_cpu = 0;
   bool pin = true;
   std::string sync = "full";
+  // ReplicaSets the plain pods of the "owned" variant belong to.
+  int64_t replicasets = 100;
 };
 
 struct Variant {
   std::string name;
   int32_t percentage = 0;
+  // When > 0, the plain pods belong to this many ReplicaSets (as Deployment pods do), so
+  // the scheduler's default topology spreading scores them.
+  int64_t replicasets = 0;
 };
 
 struct RoundResult {
@@ -165,7 +173,21 @@ Kind KindOf(int64_t i) {
   return Kind::kSpread;
 }
 
-api::Pod MakePod(int64_t i) {
+api::ReplicaSet MakeReplicaSet(int64_t i) {
+  api::ReplicaSet rs;
+  rs.mutable_metadata()->set_name("rs-" + std::to_string(i));
+  rs.mutable_metadata()->set_namespace_("default");
+  rs.mutable_spec()->set_replicas(0);
+  (*rs.mutable_spec()->mutable_selector()->mutable_match_labels())["rs"] = std::to_string(i);
+  auto* t = rs.mutable_spec()->mutable_template_();
+  (*t->mutable_metadata()->mutable_labels())["rs"] = std::to_string(i);
+  auto* c = t->mutable_spec()->add_containers();
+  c->set_name("app");
+  c->set_image("registry.k8s.io/pause:3.9");
+  return rs;
+}
+
+api::Pod MakePod(int64_t i, const std::vector<std::string>& rs_uids) {
   api::Pod p;
   p.mutable_metadata()->set_name("pod-" + std::to_string(i));
   p.mutable_metadata()->set_namespace_("default");
@@ -177,6 +199,16 @@ api::Pod MakePod(int64_t i) {
   req["memory"] = "128Mi";
   switch (KindOf(i)) {
     case Kind::kPlain:
+      if (!rs_uids.empty()) {
+        int64_t r = i % static_cast<int64_t>(rs_uids.size());
+        (*p.mutable_metadata()->mutable_labels())["rs"] = std::to_string(r);
+        auto* ref = p.mutable_metadata()->add_owner_references();
+        ref->set_api_version("apps/v1");
+        ref->set_kind("ReplicaSet");
+        ref->set_name("rs-" + std::to_string(r));
+        ref->set_uid(rs_uids[r]);
+        ref->set_controller(true);
+      }
       break;
     case Kind::kSelector:
       (*p.mutable_spec()->mutable_node_selector())["disk"] = "ssd";
@@ -285,6 +317,13 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
   std::fprintf(stderr, "registered %lld nodes in %.1f s\n", static_cast<long long>(o.nodes),
                std::chrono::duration<double>(Clock::now() - nodes_start).count());
 
+  std::vector<std::string> rs_uids;
+  for (int64_t i = 0; i < v.replicasets; ++i) {
+    auto rs = api::CreateObject(client, MakeReplicaSet(i));
+    if (!rs.ok()) return rs.status().WithContext("creating ReplicaSets");
+    rs_uids.push_back(rs->metadata().uid());
+  }
+
   scheduler::SchedulerOptions so;
   so.percentage_of_nodes_to_score = v.percentage;
   so.binder_threads = static_cast<int>(o.binders);
@@ -326,7 +365,7 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
 
   const double cpu0 = CpuSeconds();
   Parallel(o.pods, o.creators, o, [&](int64_t i) {
-    if (!api::CreateObject(client, MakePod(i)).ok()) ++failures;
+    if (!api::CreateObject(client, MakePod(i, rs_uids)).ok()) ++failures;
   });
   const double create_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const auto deadline = t0 + std::chrono::seconds(o.timeout_s);
@@ -360,7 +399,7 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
 
 int main(int argc, char** argv) {
   Options o;
-  std::string variants = "adaptive,all";
+  std::string variants = "adaptive,all,owned";
   skiff::FlagSet flags("scheduler_bench [flags]",
                        "Schedules pods onto registered nodes without agents; prints a table.");
   flags.Int("nodes", &o.nodes, "Nodes registered per round.");
@@ -373,8 +412,11 @@ int main(int argc, char** argv) {
   flags.Int("load-cpu", &o.load_cpu, "CPU for the pod creators and the watcher.");
   flags.Bool("pin", &o.pin, "Pin the server side and the load to their CPUs.");
   flags.String("sync", &o.sync, "SQLite store durability: full (default) or normal.");
+  flags.Int("replicasets", &o.replicasets,
+            "ReplicaSets owning the plain pods in the \"owned\" variant.");
   flags.String("variants", &variants,
-               "Comma-separated: adaptive (default percentageOfNodesToScore), all (100%).");
+               "Comma-separated: adaptive (default percentageOfNodesToScore), all (100%), "
+               "owned (adaptive, plain pods owned by ReplicaSets: default spreading).");
   auto args = flags.Parse(argc, argv);
   if (!args.ok() || flags.help_requested()) {
     std::fputs(args.ok() ? flags.Help().c_str() : args.status().message().c_str(), stderr);
@@ -388,6 +430,11 @@ int main(int argc, char** argv) {
         variants.substr(p, comma == std::string::npos ? std::string::npos : comma - p);
     if (name == "adaptive") vs.push_back({"skiff (adaptive, default)", 0});
     if (name == "all") vs.push_back({"skiff (percentageOfNodesToScore=100)", 100});
+    if (name == "owned") {
+      vs.push_back(
+          {"skiff (adaptive, pods owned by " + std::to_string(o.replicasets) + " ReplicaSets)", 0,
+           o.replicasets});
+    }
     if (comma == std::string::npos) break;
     p = comma + 1;
   }

@@ -261,8 +261,7 @@ Normalized NormalizeLegacy(ScalingHistory& history, std::chrono::seconds down_wi
   // convertDesiredReplicasWithRules
   // Scale-up is capped at max(2 x current, 4): bogus usage reports must not
   // blow a workload up in one step.
-  int32_t scale_up_limit =
-      static_cast<int32_t>(std::max(2.0 * static_cast<double>(current), 4.0));
+  int32_t scale_up_limit = static_cast<int32_t>(std::max(2.0 * static_cast<double>(current), 4.0));
   int32_t maximum;
   std::string reason, message;
   if (max_replicas > scale_up_limit) {

@@ -63,8 +63,7 @@ struct Normalized {
 // unset (scale-up: 0 s window, Max of 4 pods / 100% per 15 s; scale-down:
 // `default_down_window`, Max of 100% per 15 s).
 api::HorizontalPodAutoscalerBehavior EffectiveBehavior(
-    const api::HorizontalPodAutoscalerBehavior& behavior,
-    std::chrono::seconds default_down_window);
+    const api::HorizontalPodAutoscalerBehavior& behavior, std::chrono::seconds default_down_window);
 
 // normalizeDesiredReplicasWithBehaviors. `behavior` must be effective
 // (see EffectiveBehavior). Records the recommendation in `history`.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
 
 #include "api/quantity.h"
 
@@ -122,7 +124,8 @@ PodGroups GroupPods(const PodList& pods, const PodMetricsInfo& metrics, const st
   return g;
 }
 
-Result<std::map<std::string, int64_t>> PodRequests(const PodList& pods, const std::string& container,
+Result<std::map<std::string, int64_t>> PodRequests(const PodList& pods,
+                                                   const std::string& container,
                                                    const std::string& resource) {
   std::map<std::string, int64_t> out;
   for (const auto& pod : pods) {
@@ -193,13 +196,10 @@ Usage MetricUsageRatio(const PodMetricsInfo& metrics, int64_t target_usage) {
   return u;
 }
 
-Result<ResourceReplicas> UtilizationReplicas(int32_t current_replicas, int32_t target_utilization,
-                                             const std::string& resource,
-                                             const std::string& container,
-                                             const Tolerances& tolerances, const PodList& pods,
-                                             PodMetricsInfo metrics,
-                                             const CalculatorOptions& options,
-                                             Clock::time_point now) {
+Result<ResourceReplicas> UtilizationReplicas(
+    int32_t current_replicas, int32_t target_utilization, const std::string& resource,
+    const std::string& container, const Tolerances& tolerances, const PodList& pods,
+    PodMetricsInfo metrics, const CalculatorOptions& options, Clock::time_point now) {
   if (target_utilization <= 0) {
     return InvalidArgument("averageUtilization must be positive, got " +
                            std::to_string(target_utilization));
@@ -266,8 +266,7 @@ Result<ResourceReplicas> AverageValueReplicas(int32_t current_replicas, int64_t 
 }
 
 Result<PodMetricsInfo> ResourceMetricInfo(const std::vector<metrics::PodUsage>& usage,
-                                          const std::string& resource,
-                                          const std::string& container,
+                                          const std::string& resource, const std::string& container,
                                           Clock::time_point* timestamp) {
   if (usage.empty()) return FailedPrecondition("no metrics returned from resource metrics API");
   auto value_of = [&](const metrics::ContainerUsage& c) -> std::optional<int64_t> {

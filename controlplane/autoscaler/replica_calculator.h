@@ -75,13 +75,14 @@ PodGroups GroupPods(const PodList& pods, const PodMetricsInfo& metrics, const st
 // (and restartable init containers), or only `container` when given; the
 // pod-level request when the pod sets one and no container is named.
 // INVALID_ARGUMENT "missing request for cpu in container web of Pod web-1".
-Result<std::map<std::string, int64_t>> PodRequests(const PodList& pods, const std::string& container,
+Result<std::map<std::string, int64_t>> PodRequests(const PodList& pods,
+                                                   const std::string& container,
                                                    const std::string& resource);
 
 struct Utilization {
-  double ratio = 0;          // utilization / target
-  int32_t utilization = 0;   // whole percent of requests
-  int64_t raw_average = 0;   // mean usage per measured pod, milli-units
+  double ratio = 0;         // utilization / target
+  int32_t utilization = 0;  // whole percent of requests
+  int64_t raw_average = 0;  // mean usage per measured pod, milli-units
 };
 // GetResourceUtilizationRatio; FAILED_PRECONDITION when no metric matches a
 // pod with requests.
@@ -103,13 +104,10 @@ struct ResourceReplicas {
 };
 
 // GetResourceReplicas (target: averageUtilization percent of requests).
-Result<ResourceReplicas> UtilizationReplicas(int32_t current_replicas, int32_t target_utilization,
-                                             const std::string& resource,
-                                             const std::string& container,
-                                             const Tolerances& tolerances, const PodList& pods,
-                                             PodMetricsInfo metrics,
-                                             const CalculatorOptions& options,
-                                             Clock::time_point now);
+Result<ResourceReplicas> UtilizationReplicas(
+    int32_t current_replicas, int32_t target_utilization, const std::string& resource,
+    const std::string& container, const Tolerances& tolerances, const PodList& pods,
+    PodMetricsInfo metrics, const CalculatorOptions& options, Clock::time_point now);
 
 // GetRawResourceReplicas (target: averageValue, milli-units per pod).
 Result<ResourceReplicas> AverageValueReplicas(int32_t current_replicas, int64_t target_usage,
@@ -125,8 +123,7 @@ Result<ResourceReplicas> AverageValueReplicas(int32_t current_replicas, int64_t 
 // error). Errors name the cause as Kubernetes does ("no metrics returned
 // from resource metrics API"). `*timestamp` is the first item's.
 Result<PodMetricsInfo> ResourceMetricInfo(const std::vector<metrics::PodUsage>& usage,
-                                          const std::string& resource,
-                                          const std::string& container,
+                                          const std::string& resource, const std::string& container,
                                           Clock::time_point* timestamp);
 
 }  // namespace skiff::autoscaler

@@ -49,10 +49,7 @@ bool IsNodeReady(const api::Node& node) {
 }
 
 Collector::Collector(api::ApiClient& client, NodeScraper& scraper, CollectorOptions options)
-    : client_(client),
-      scraper_(scraper),
-      options_(options),
-      store_(EffectiveMaxAge(options)) {}
+    : client_(client), scraper_(scraper), options_(options), store_(EffectiveMaxAge(options)) {}
 
 Collector::~Collector() {
   Stop();

@@ -84,8 +84,8 @@ Result<std::string> Dechunk(std::string_view body, size_t max_body_bytes) {
     body.remove_prefix(eol + 2);
     if (size == 0) return out;  // trailers, if any, are ignored
     if (out.size() + size > max_body_bytes) {
-      return InvalidArgument("HTTP response body is larger than " +
-                             std::to_string(max_body_bytes) + " bytes");
+      return InvalidArgument("HTTP response body is larger than " + std::to_string(max_body_bytes) +
+                             " bytes");
     }
     if (body.size() < size + 2) return Malformed("chunk shorter than its size");
     if (body.substr(size, 2) != "\r\n") return Malformed("chunk not followed by CRLF");
@@ -160,8 +160,7 @@ bool WaitFor(int fd, short events, Clock::time_point deadline) {
 Result<HttpReply> ParseHttpResponse(std::string_view raw, size_t max_body_bytes) {
   size_t head_end = raw.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
-    return Malformed(raw.size() > kMaxHeaderBytes ? "headers too large"
-                                                  : "headers not terminated");
+    return Malformed(raw.size() > kMaxHeaderBytes ? "headers too large" : "headers not terminated");
   }
   std::string_view head = raw.substr(0, head_end);
   std::string_view body = raw.substr(head_end + 4);
@@ -209,8 +208,8 @@ Result<HttpReply> ParseHttpResponse(std::string_view raw, size_t max_body_bytes)
   }
   if (has_length) {
     if (length > max_body_bytes) {
-      return InvalidArgument("HTTP response body is larger than " +
-                             std::to_string(max_body_bytes) + " bytes");
+      return InvalidArgument("HTTP response body is larger than " + std::to_string(max_body_bytes) +
+                             " bytes");
     }
     if (body.size() < length) {
       return Malformed("body ended after " + std::to_string(body.size()) + " of " +
@@ -272,9 +271,9 @@ Result<HttpReply> HttpGet(const HttpGetRequest& req) {
   for (;;) {
     if (!WaitFor(*fd, POLLIN, deadline)) {
       close(*fd);
-      return Status(StatusCode::kDeadlineExceeded,
-                    "GET " + where + req.path + ": no complete response within " +
-                        std::to_string(req.timeout.count()) + " ms");
+      return Status(StatusCode::kDeadlineExceeded, "GET " + where + req.path +
+                                                       ": no complete response within " +
+                                                       std::to_string(req.timeout.count()) + " ms");
     }
     ssize_t n = recv(*fd, buf, sizeof buf, 0);
     if (n == 0) break;

@@ -18,8 +18,8 @@ namespace skiff::metrics {
 struct HttpGetRequest {
   std::string host;  // IP literal (v4 or v6) or a name getaddrinfo resolves
   uint16_t port = 0;
-  std::string path = "/";    // with the query, already encoded
-  std::string bearer_token;  // "" sends no Authorization header
+  std::string path = "/";                    // with the query, already encoded
+  std::string bearer_token;                  // "" sends no Authorization header
   std::chrono::milliseconds timeout{10000};  // connect + send + receive
   size_t max_body_bytes = 64 << 20;
 };

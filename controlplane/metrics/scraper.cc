@@ -43,7 +43,8 @@ Result<NodeSummary> HttpScraper::Scrape(const api::Node& node, std::chrono::mill
   req.max_body_bytes = kMaxSummaryBytes;
   auto reply = HttpGet(req);
   if (!reply.ok()) return reply.status().WithContext("scrape node " + name);
-  std::string where = "scrape node " + name + " (" + ep->host + ":" + std::to_string(ep->port) + ")";
+  std::string where =
+      "scrape node " + name + " (" + ep->host + ":" + std::to_string(ep->port) + ")";
   std::string said = reply->body.substr(0, 200);
   while (!said.empty() && (said.back() == '\n' || said.back() == '\r'))
     said.pop_back();

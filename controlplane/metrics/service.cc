@@ -97,8 +97,7 @@ Status MetricsService::Admit(grpc::ServerContext* ctx, const std::string& resour
 }
 
 grpc::Status MetricsService::ListNodeMetrics(grpc::ServerContext* ctx,
-                                             const ListMetricsRequest* req,
-                                             NodeMetricsList* resp) {
+                                             const ListMetricsRequest* req, NodeMetricsList* resp) {
   Status s = Admit(ctx, "nodes", "", req->name());
   if (!s.ok()) return ToGrpc(s);
   auto sel = ParseSelector(*req);
@@ -115,8 +114,8 @@ grpc::Status MetricsService::ListNodeMetrics(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status MetricsService::ListPodMetrics(grpc::ServerContext* ctx,
-                                            const ListMetricsRequest* req, PodMetricsList* resp) {
+grpc::Status MetricsService::ListPodMetrics(grpc::ServerContext* ctx, const ListMetricsRequest* req,
+                                            PodMetricsList* resp) {
   if (!req->name().empty() && req->namespace_().empty()) {
     return ToGrpc(InvalidArgument("a pod name needs a namespace"));
   }

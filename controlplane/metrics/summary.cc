@@ -68,8 +68,8 @@ Status ParseUsage(const json::Object& parent, const std::string& path, UsageSamp
   SKIFF_RETURN_IF_ERROR(OptionalObject(parent, "cpu", path, &cpu));
   SKIFF_RETURN_IF_ERROR(OptionalObject(parent, "memory", path, &memory));
   if (cpu) {
-    SKIFF_RETURN_IF_ERROR(OptionalCount(*cpu, "usageCoreNanoSeconds", Child(path, "cpu"),
-                                        &out->cpu_usage_core_ns));
+    SKIFF_RETURN_IF_ERROR(
+        OptionalCount(*cpu, "usageCoreNanoSeconds", Child(path, "cpu"), &out->cpu_usage_core_ns));
   }
   if (memory) {
     SKIFF_RETURN_IF_ERROR(OptionalCount(*memory, "workingSetBytes", Child(path, "memory"),
@@ -136,8 +136,8 @@ Result<NodeSummary> ParseSummary(std::string_view json_text) {
   if (pods == nullptr || pods->is_null()) return out;
   if (!pods->is_array()) return Bad("pods", "must be an array");
   if (pods->as_array().size() > kMaxSummaryPods) {
-    return Bad("pods", std::to_string(pods->as_array().size()) + " pods is more than the limit of " +
-                           std::to_string(kMaxSummaryPods));
+    return Bad("pods", std::to_string(pods->as_array().size()) +
+                           " pods is more than the limit of " + std::to_string(kMaxSummaryPods));
   }
   out.pods.reserve(pods->as_array().size());
   for (size_t i = 0; i < pods->as_array().size(); ++i) {

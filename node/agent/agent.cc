@@ -172,11 +172,13 @@ Agent::~Agent() {
   for (auto& [uid, w] : workers)
     w->Detach();
   workers.clear();
-  if (registrar_) registrar_->Stop();
+  // Probes still running report to the reporter and use the runtime: they
+  // end (the prober joins them) before those go.
+  prober_.reset();
   http_.reset();
+  if (registrar_) registrar_->Stop();
   if (reporter_) reporter_->Flush(std::chrono::seconds(2));
   reporter_.reset();
-  prober_.reset();
   runtime_.reset();
 }
 

@@ -1,7 +1,9 @@
 // skiff-agent end to end on one node: pods get IPs and run, restart,
 // terminate cleanly, report probes, survive an agent restart, and report
 // bad input (missing command, CNI failure, oversized requests) precisely.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -526,8 +528,8 @@ TEST_F(AgentTest, FollowStreamsNewOutputAndStatsAreServed) {
   auto p = WaitFor("ticker", Running);
   ASSERT_TRUE(p && Running(*p));
   // curl gives up after 2 s; by then several new ticks must have streamed.
-  ShResult r = Sh("curl -s -m 2 -H 'Authorization: Bearer " + token_ +
-                  "' 'http://127.0.0.1:" + std::to_string(agent_->port()) +
+  ShResult r = Sh("curl -s -m 2 -H 'Authorization: Bearer " + token_ + "' 'http://" +
+                  std::string(kNodeIp) + ":" + std::to_string(agent_->port()) +
                   "/containerLogs/default/ticker/main?follow=true&tailLines=1'");
   EXPECT_GE(std::count(r.out.begin(), r.out.end(), '\n'), 4) << r.out;
   auto stats = AgentGet("/stats/summary");
@@ -538,6 +540,40 @@ TEST_F(AgentTest, FollowStreamsNewOutputAndStatsAreServed) {
   std::string bad = "nope";
   EXPECT_EQ(AgentGet("/stats/summary", &bad).first, 401);
   EXPECT_EQ(AgentGet("/healthz").first, 200);
+}
+
+TEST_F(AgentTest, ProbeTimeoutsAreReportedAsSuch) {
+  // A server that accepts and never answers: every probe times out.
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(fd, 64), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  api::Pod pod = MakePod("slow", {"sleep", "3600"});
+  api::Probe* ready = AddProbe(&pod, "readiness");
+  ready->mutable_http_get()->set_host("127.0.0.1");
+  ready->mutable_http_get()->set_path("/");
+  ready->mutable_http_get()->mutable_port()->set_number_value(port);
+  api::Probe* live = AddProbe(&pod, "liveness");
+  live->mutable_exec()->add_command("sleep");
+  live->mutable_exec()->add_command("5");
+  live->set_failure_threshold(2);
+  Create(pod);
+  auto p = WaitFor("slow", [](const api::Pod& x) {
+    return x.status().container_statuses_size() > 0 &&
+           x.status().container_statuses(0).restart_count() >= 1;
+  });
+  ASSERT_TRUE(p) << "the liveness timeouts never restarted the container";
+  EXPECT_FALSE(ContainerReady(*p));
+  EXPECT_TRUE(HasEvent("slow", "Unhealthy", "Readiness probe failed: Get \"http://127.0.0.1:"));
+  EXPECT_TRUE(HasEvent("slow", "Unhealthy", "Client.Timeout exceeded"));
+  EXPECT_TRUE(
+      HasEvent("slow", "Unhealthy", "Liveness probe failed: command \"sleep 5\" timed out"));
+  close(fd);
 }
 
 }  // namespace

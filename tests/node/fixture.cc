@@ -99,7 +99,7 @@ AgentOptions NodeTest::Options() {
   AgentOptions o;
   o.node_name = node_;
   o.node_ip = kNodeIp;
-  o.listen = "127.0.0.1:0";
+  o.listen = std::string(kNodeIp) + ":0";
   o.root_dir = work_ + "/agent";
   o.network.conf_dir = cni_conf_dir_;
   o.network.bin_dirs = {cni_bin_dir_};
@@ -210,8 +210,8 @@ bool NodeTest::HasEvent(const std::string& pod_name, const std::string& reason,
 
 std::pair<int, std::string> NodeTest::AgentGet(const std::string& path, const std::string* token) {
   std::string cmd = "curl -s -m 10 -w '\\n%{http_code}' -H 'Authorization: Bearer " +
-                    (token ? *token : token_) +
-                    "' 'http://127.0.0.1:" + std::to_string(agent_->port()) + path + "'";
+                    (token ? *token : token_) + "' 'http://" + std::string(kNodeIp) + ":" +
+                    std::to_string(agent_->port()) + path + "'";
   ShResult r = Sh(cmd);
   size_t nl = r.out.rfind('\n');
   if (nl == std::string::npos) return {0, r.out};

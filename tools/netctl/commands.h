@@ -21,5 +21,6 @@ int RunRollout(Context& ctx, const Args& args);
 int RunSecrets(Context& ctx, const Args& args);
 int RunCreate(Context& ctx, const Args& args);
 int RunAuth(Context& ctx, const Args& args);
+int RunLb(Context& ctx, const Args& args);  // lb.cc
 
 }  // namespace skiff::netctl

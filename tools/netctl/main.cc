@@ -6,6 +6,8 @@
 #include <set>
 
 #include "tools/netctl/commands.h"
+#include "tools/netctl/logs.h"
+#include "tools/netctl/top.h"
 
 namespace {
 
@@ -26,6 +28,10 @@ constexpr const char* kUsage =
     "  secrets reencrypt        Rewrite Secrets under the current encryption key\n"
     "  create token SA|--node N Issue a bearer token (ServiceAccount or node agent)\n"
     "  auth can-i VERB RESOURCE Check access (--as USER to ask for someone else)\n"
+    "  logs POD [-c C] [-f] [-p] A container's log, from its node's agent\n"
+    "  top nodes|pods           CPU and memory usage from the resource metrics API\n"
+    "  lb services|backends SVC|maglev SVC|conntrack [SVC]|stats [--engine=dpdk]\n"
+    "                           The load balancer's state, read from the data plane\n"
     "  version                  Client and server versions\n\n"
     "Global flags: --config FILE (default $SKIFF_CONFIG or ~/.skiff/config), --server,\n"
     "--token, --certificate-authority, -n/--namespace NS, -A/--all-namespaces.\n"
@@ -36,11 +42,19 @@ constexpr const char* kUsage =
 int main(int argc, char** argv) {
   using Command = int (*)(Context&, const Args&);
   static const std::map<std::string, Command> kCommands = {
-      {"apply", skiff::netctl::RunApply},       {"get", skiff::netctl::RunGet},
-      {"describe", skiff::netctl::RunDescribe}, {"delete", skiff::netctl::RunDelete},
-      {"version", skiff::netctl::RunVersion},   {"scale", skiff::netctl::RunScale},
-      {"rollout", skiff::netctl::RunRollout},   {"secrets", skiff::netctl::RunSecrets},
-      {"create", skiff::netctl::RunCreate},     {"auth", skiff::netctl::RunAuth},
+      {"apply", skiff::netctl::RunApply},
+      {"get", skiff::netctl::RunGet},
+      {"describe", skiff::netctl::RunDescribe},
+      {"delete", skiff::netctl::RunDelete},
+      {"version", skiff::netctl::RunVersion},
+      {"scale", skiff::netctl::RunScale},
+      {"rollout", skiff::netctl::RunRollout},
+      {"secrets", skiff::netctl::RunSecrets},
+      {"create", skiff::netctl::RunCreate},
+      {"auth", skiff::netctl::RunAuth},
+      {"logs", skiff::netctl::RunLogs},
+      {"top", skiff::netctl::RunTop},
+      {"lb", skiff::netctl::RunLb},
   };
   // The command is the first argument that is not a flag (global flags may
   // come before it, as with kubectl).

@@ -1,0 +1,142 @@
+// The whole loop on a real node: skiff-agent runs a Deployment's pods as
+// busy-loop processes in cgroups, the collector scrapes the agent's
+// /stats/summary, and the HPA scales the Deployment up on the measured CPU;
+// when the loops stop, it scales down after the (shortened) stabilization
+// window. Runs in the node tests' fixture (a private network namespace, the
+// real skiff-cni and skiff-shim); everything it starts is removed with it.
+#include <fstream>
+
+#include "api/client/typed.h"
+#include "api/labels.h"
+#include "api/manifest.h"
+#include "controlplane/autoscaler/hpa_controller.h"
+#include "controlplane/autoscaler/status.h"
+#include "controlplane/metrics/collector.h"
+#include "controlplane/metrics/scraper.h"
+#include "skiff/api/apps.pb.h"
+#include "tests/node/fixture.h"
+
+namespace skiff::autoscaler {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Steady = std::chrono::steady_clock;
+
+class HpaAgentTest : public node::testing::NodeTest {
+ protected:
+  void SetUp() override {
+    NodeTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    stop_file_ = work_ + "/stop-load";
+    scraper_ = std::make_unique<metrics::HttpScraper>(token_);
+    metrics::CollectorOptions c;
+    c.interval = seconds(1);
+    collector_ = std::make_unique<metrics::Collector>(*client_, *scraper_, c);
+    collector_->Start();
+    HpaControllerOptions o;
+    o.sync_period = milliseconds(500);
+    controller_ = std::make_unique<HorizontalPodAutoscalerController>(*client_, *collector_, o);
+    controller_->Start();
+  }
+
+  void TearDown() override {
+    controller_.reset();
+    collector_.reset();
+    if (!stop_file_.empty()) std::ofstream(stop_file_).put('\n');  // end any loop still running
+    NodeTest::TearDown();
+  }
+
+  int SpecReplicas() {
+    auto d = api::GetObject<api::Deployment>(*client_, "default", "burn");
+    return d.ok() ? d->spec().replicas() : -1;
+  }
+
+  std::string stop_file_;
+  std::unique_ptr<metrics::HttpScraper> scraper_;
+  std::unique_ptr<metrics::Collector> collector_;
+  std::unique_ptr<HorizontalPodAutoscalerController> controller_;
+};
+
+TEST_F(HpaAgentTest, BusyLoopsScaleUpAndIdleScalesDown) {
+  // Each pod burns CPU (capped at 250m by its limit, 250% of its request)
+  // until the stop file appears, then idles.
+  std::string deployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata: {name: burn, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: burn}}
+  template:
+    metadata: {labels: {app: burn}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+      - name: burn
+        image: node-filesystem
+        command: [sh, -c, "while [ ! -e )" + stop_file_ +
+                           R"( ]; do :; done; exec sleep 3600"]
+        resources:
+          requests: {cpu: 100m}
+          limits: {cpu: 250m}
+)";
+  auto d = api::ParseObject(deployment, "burn.yaml");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_TRUE(api::CreateObject(*client_, static_cast<api::Deployment&>(**d)).ok());
+  std::string hpa = R"(apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: burn, namespace: default}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: burn}
+  minReplicas: 1
+  maxReplicas: 3
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: 5
+)";
+  auto h = api::ParseObject(hpa, "hpa.yaml");
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_TRUE(api::CreateObject(*client_, static_cast<api::HorizontalPodAutoscaler&>(**h)).ok());
+
+  // Real usage from the pods' cgroups drives the scale-up to the maximum.
+  ASSERT_TRUE(Eventually([&] { return SpecReplicas() == 3; }, seconds(120)))
+      << "replicas stayed at " << SpecReplicas();
+  auto usage = collector_->ListPodMetrics("default", *api::Selector::Parse("app=burn"));
+  ASSERT_TRUE(usage.ok());
+  ASSERT_FALSE(usage->empty());
+  for (const auto& p : *usage) {
+    ASSERT_EQ(p.containers.size(), 1u);
+    EXPECT_GT(p.containers[0].cpu_nanocores, 50'000'000) << p.name << " is not burning CPU";
+  }
+  auto status = api::GetObject<api::HorizontalPodAutoscaler>(*client_, "default", "burn");
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->status().current_metrics_size(), 1);
+  EXPECT_GT(status->status().current_metrics(0).resource().current().average_utilization(), 50);
+  EXPECT_LE(SpecReplicas(), 3);
+
+  // Stop the load: after the 5 s window, back to the minimum.
+  auto stopped = Steady::now();
+  { std::ofstream(stop_file_).put('\n'); }
+  int lowest = SpecReplicas();
+  Steady::time_point first_down{};
+  ASSERT_TRUE(Eventually(
+      [&] {
+        int r = SpecReplicas();
+        if (r > 0 && r < 3 && first_down == Steady::time_point{}) first_down = Steady::now();
+        lowest = std::min(lowest, r);
+        return r == 1;
+      },
+      seconds(120)))
+      << "replicas stayed at " << SpecReplicas();
+  EXPECT_GE(first_down - stopped, milliseconds(4000))
+      << "scaled down before the stabilization window passed";
+  std::this_thread::sleep_for(seconds(2));
+  EXPECT_EQ(SpecReplicas(), 1);
+  EXPECT_GE(lowest, 1);
+}
+
+}  // namespace
+}  // namespace skiff::autoscaler
