@@ -16,6 +16,7 @@
 #include "dataplane/dpdk/eal.h"
 #include "dataplane/dpdk/runtime.h"
 #include "dataplane/dpdk/sync.h"
+#include "dataplane/proxy/api_source.h"
 #include "dataplane/proxy/static_source.h"
 
 namespace skiff::dataplane::dpdk {
@@ -77,7 +78,8 @@ void Register(FlagSet& fs, Flags& f) {
   fs.String("engine", &f.engine, "data-plane engine: dpdk here (ebpf is the default engine)");
   fs.String("static-services", &f.static_file,
             "Services + EndpointSlices (YAML/JSON), re-read on change and on SIGHUP");
-  fs.String("config", &f.config_file, "API server admin.conf (not available in this build)");
+  fs.String("config", &f.config_file,
+            "API server client config (admin.conf format): watch Services and EndpointSlices");
   fs.String("node-name", &f.node_name, "this node (default: hostname)");
   fs.String("listen", &f.listen, "/healthz and /metrics address");
   fs.String("log-level", &f.log_level, "trace|debug|info|warn|error");
@@ -220,10 +222,8 @@ int ProxyMain(const std::vector<std::string>& argv) {
   if (!pos->empty()) return Fail("unexpected argument " + (*pos)[0]);
   if (f.engine != "dpdk") return Fail("--engine=" + f.engine + ": this entry point is dpdk");
   if (!log::SetLevel(f.log_level)) return Fail("--log-level " + f.log_level + ": unknown level");
-  if (!f.config_file.empty())
-    return Fail(
-        "--config: the API watch client is not wired into this build yet; use "
-        "--static-services");
+  if (!f.config_file.empty() && !f.static_file.empty())
+    return Fail("--config and --static-services: give one source of Services");
   auto opts = ToOptions(f, ports, exception, eal);
   if (!opts.ok()) return Fail(opts.status().message());
   auto logger = log::Get("proxy");
@@ -251,11 +251,23 @@ int ProxyMain(const std::vector<std::string>& argv) {
   Core core(NodeInfo{f.node_name}, cl);
   auto sync = std::make_unique<ServiceSync>(&core, &runtime->engine());
 
-  std::unique_ptr<StaticFileSource> source;
+  std::unique_ptr<ServiceSource> source;
+  StaticFileSource* reloadable = nullptr;
   if (!f.static_file.empty()) {
-    source = std::make_unique<StaticFileSource>(f.static_file);
+    auto file = std::make_unique<StaticFileSource>(f.static_file);
+    reloadable = file.get();
+    source = std::move(file);
+  } else if (!f.config_file.empty()) {
+    auto api = MakeApiServiceSource(f.config_file);
+    if (!api.ok()) {
+      sync.reset();
+      runtime.reset();
+      CleanupEal();
+      return Fail("--config " + f.config_file + ": " + api.status().message());
+    }
+    source = std::move(*api);
   } else {
-    logger->warn("msg=\"no --static-services: no Service is balanced\"");
+    logger->warn("msg=\"no --config or --static-services: no Service is balanced\"");
     sync->OnEvent(ServiceEvent{});  // kSynced: an empty listing
   }
 
@@ -265,7 +277,7 @@ int ProxyMain(const std::vector<std::string>& argv) {
     if (Runtime* r = live->load()) r->CollectMetrics(out);
   });
   ServiceSync* sync_ptr = sync.get();
-  StaticFileSource* src_ptr = source.get();
+  ServiceSource* src_ptr = source.get();
   Runtime* rt_ptr = runtime.get();
   auto srv = http::Server::Start(
       f.listen, {{"/healthz",
@@ -304,7 +316,7 @@ int ProxyMain(const std::vector<std::string>& argv) {
     usleep(100 * 1000);
     if (g_reload) {
       g_reload = 0;
-      if (source) source->Reload();
+      if (reloadable) reloadable->Reload();
     }
   }
   logger->info("msg=\"stopping; the DPDK data plane stops with the process\"");

@@ -79,7 +79,7 @@ class ProxyApiTest : public ::testing::Test {
       Sh("tail -15 " + topo_->dir() + f, &part);
       out += std::string("\n--- ") + f + "\n" + part;
     }
-    Sh(topo_->bin("skiff-lb-inspect") + " --bpf-root " + topo_->pin_root() + " backends default/web",
+    Sh(topo_->bin("netctl") + " lb --bpf-root " + topo_->pin_root() + " backends default/web",
        &part);
     out += "\n--- backends\n" + part;
     return out;

@@ -115,7 +115,7 @@ class ProxyNetnsTest : public ::testing::Test {
   bool WaitForBackends(const std::string& svc, int n) {
     for (int i = 0; i < 100; ++i) {
       std::string out;
-      Sh(topo_->bin("skiff-lb-inspect") + " --bpf-root " + topo_->pin_root() + " backends " + svc +
+      Sh(topo_->bin("netctl") + " lb --bpf-root " + topo_->pin_root() + " backends " + svc +
              " | grep -c active",
          &out);
       if (std::atoi(out.c_str()) == n) return true;
@@ -225,9 +225,8 @@ TEST_F(ProxyNetnsTest, ControlPlaneDownStillBalancesNewConnections) {
   ExpectEven(Count("10.96.0.10", 80, 600, false), 600);
   // Inspection reads the pinned maps directly.
   std::string out;
-  EXPECT_EQ(
-      Sh(topo_->bin("skiff-lb-inspect") + " --bpf-root " + topo_->pin_root() + " services", &out),
-      0);
+  EXPECT_EQ(Sh(topo_->bin("netctl") + " lb --bpf-root " + topo_->pin_root() + " services", &out),
+            0);
   EXPECT_NE(out.find("default/web"), std::string::npos) << out;
 }
 
@@ -240,7 +239,7 @@ TEST_F(ProxyNetnsTest, RestartReconcilesStaleEntries) {
   proxy_ = topo_->StartProxy(services_);
   ASSERT_GT(proxy_, 0) << Log();
   std::string out;
-  Sh(topo_->bin("skiff-lb-inspect") + " --bpf-root " + topo_->pin_root() + " services", &out);
+  Sh(topo_->bin("netctl") + " lb --bpf-root " + topo_->pin_root() + " services", &out);
   EXPECT_EQ(out.find("default/sticky"), std::string::npos) << out;
   EXPECT_NE(out.find("default/web"), std::string::npos) << out;
   Counts c = Count("10.96.0.20", 80, 1, false);
