@@ -326,9 +326,15 @@ TEST_F(HpaTest, MissingTargetIsAConditionAndRecovers) {
             std::string::npos)
       << Condition(*hpa, "AbleToScale")->message();
   EXPECT_TRUE(Eventually([&] { return HasEvent("FailedGetScale", "not found"); }));
-  // The target appears: the HPA picks it up at its next sync.
+  // The target appears: the HPA picks it up at its next sync. The load is exactly the target
+  // (100m of a 200m request = 50%): with no load the recommendation would be 0 and, as in
+  // kube-controller-manager, the first recorded size (1) holds it for the 300 s window, which
+  // reads AbleToScale True/ScaleDownStabilized instead.
+  load_->SetLoad("default", 100);
   Create<api::Deployment>(Workload("Deployment", "ghost", 1));
   EXPECT_TRUE(WaitCondition("ghost", "AbleToScale", "True", "ReadyForNewScale"));
+  EXPECT_TRUE(WaitCondition("ghost", "ScalingActive", "True", "ValidMetricFound"));
+  EXPECT_EQ(SpecReplicas("Deployment", "ghost"), 1);
 }
 
 TEST_F(HpaTest, UnscalableKindIsACondition) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <sstream>
 
 #include "api/client/remote_client.h"
 #include "api/client/typed.h"
@@ -36,6 +37,14 @@ using testing::StubRequest;
 
 constexpr const char* kAgentToken = "agent-scrape-token";
 constexpr int64_t kCore = 1'000'000'000;  // nanocores
+
+std::vector<std::string> Fields(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string f; in >> f;)
+    out.push_back(f);
+  return out;
+}
 
 // A node agent whose containers burn CPU at fixed rates: cumulative
 // counters are rate x time since the agent started.
@@ -427,7 +436,18 @@ TEST_F(MetricsApiTest, NetctlTopNodes) {
   auto [code, out, err] = Top({"nodes"}, mc.get());
   ASSERT_EQ(code, 0) << err;
   EXPECT_NE(out.find("NAME"), std::string::npos) << out;
-  EXPECT_NE(out.find("CPU(cores)   CPU(%)   MEMORY(bytes)   MEMORY(%)"), std::string::npos) << out;
+  // Columns are aligned as kubectl's tabwriter does (3 spaces of padding after the widest cell):
+  // the `<unknown>` row widens the CPU(%) column, so compare fields, then the alignment.
+  std::istringstream lines(out);
+  std::string header, row1;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  EXPECT_EQ(Fields(header), (std::vector<std::string>{"NAME", "CPU(cores)", "CPU(%)",
+                                                      "MEMORY(bytes)", "MEMORY(%)"}))
+      << out;
+  EXPECT_EQ(header.find("CPU(cores)"), row1.find("2001m")) << out;
+  EXPECT_EQ(header.find("MEMORY(bytes)"), row1.find("3072Mi")) << out;
+  EXPECT_NE(header.find("CPU(%)      MEMORY(bytes)"), std::string::npos) << out;
   EXPECT_NE(out.find("3072Mi"), std::string::npos) << out;
   EXPECT_NE(out.find("37%"), std::string::npos) << out;  // 3 GiB of 8 GiB allocatable
   EXPECT_NE(out.find("n2"), std::string::npos) << out;
