@@ -36,9 +36,4 @@ class NodeAuthorizer : public Authorizer {
   std::unique_ptr<api::Informer<api::Pod>> pods_;
 };
 
-// The Secrets / ConfigMaps a pod references (for the node authorizer and
-// the agent alike).
-std::vector<std::string> ReferencedSecrets(const api::Pod& pod);
-std::vector<std::string> ReferencedConfigMaps(const api::Pod& pod);
-
 }  // namespace skiff::auth

@@ -8,6 +8,7 @@
 #include "api/client/typed.h"
 #include "api/labels.h"
 #include "api/names.h"
+#include "api/pod_references.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "node/pod/logs.h"
@@ -15,6 +16,9 @@
 
 namespace skiff::node {
 namespace {
+
+// How long a pod sync waits for a newly watched Secret or ConfigMap.
+constexpr std::chrono::seconds kReferenceSyncWait{5};
 
 auto Log() {
   return log::Get("agent");
@@ -114,25 +118,12 @@ Status Agent::Init() {
   LoadSavedPods();
 
   services_ = std::make_unique<api::Informer<api::Service>>(client_);
-  config_maps_ = std::make_unique<api::Informer<api::ConfigMap>>(client_);
-  secrets_ = std::make_unique<api::Informer<api::Secret>>(client_);
-  auto poke = [this](const api::ObjectPtr& o) {
-    PokeNamespace(api::GetObjectMeta(*o)->namespace_());
-  };
-  for (api::InformerBase* inf :
-       std::initializer_list<api::InformerBase*>{config_maps_.get(), secrets_.get()}) {
-    inf->AddHandlers(
-        {poke, [poke](const api::ObjectPtr&, const api::ObjectPtr& n) { poke(n); }, nullptr});
-  }
+  auto poke = [this](const std::string& ns) { PokeNamespace(ns); };
+  config_maps_ = std::make_unique<ReferencedObjects>(client_, *api::FindKind("ConfigMap"), poke);
+  secrets_ = std::make_unique<ReferencedObjects>(client_, *api::FindKind("Secret"), poke);
   services_->Start();
-  config_maps_->Start();
-  secrets_->Start();
-  for (api::InformerBase* inf : std::initializer_list<api::InformerBase*>{
-           services_.get(), config_maps_.get(), secrets_.get()}) {
-    if (!inf->WaitForSync(std::chrono::seconds(30))) {
-      return Unavailable("the " + std::string(inf->kind().resource) +
-                         " informer did not sync within 30s");
-    }
+  if (!services_->WaitForSync(std::chrono::seconds(30))) {
+    return Unavailable("the services informer did not sync within 30s");
   }
   api::InformerOptions po;
   po.field_selector = "spec.nodeName=" + options_.node_name;
@@ -160,10 +151,9 @@ Agent::~Agent() {
   cv_.notify_all();
   if (housekeeping_.joinable()) housekeeping_.join();
   if (pods_) pods_->Stop();
-  for (api::InformerBase* inf : std::initializer_list<api::InformerBase*>{
-           services_.get(), config_maps_.get(), secrets_.get()}) {
-    if (inf) inf->Stop();
-  }
+  if (services_) services_->Stop();
+  config_maps_.reset();
+  secrets_.reset();
   std::map<std::string, std::shared_ptr<PodWorker>> workers;
   {
     std::lock_guard lock(mu_);
@@ -294,6 +284,9 @@ std::string Agent::Admit(const api::Pod& pod, std::string* message) {
 
 void Agent::OnPodAdd(const std::shared_ptr<const api::Pod>& pod) {
   const std::string& uid = pod->metadata().uid();
+  // Watch what the pod's env and volumes read before its worker needs it.
+  config_maps_->SetReferences(uid, pod->metadata().namespace_(), api::ReferencedConfigMaps(*pod));
+  secrets_->SetReferences(uid, pod->metadata().namespace_(), api::ReferencedSecrets(*pod));
   std::unique_lock lock(mu_);
   if (stopping_) return;
   if (auto it = workers_.find(uid); it != workers_.end()) {
@@ -357,10 +350,11 @@ std::shared_ptr<PodWorker> Agent::FindWorker(const std::string& ns, const std::s
 EnvSources Agent::EnvSourcesFor(const api::Pod& pod) {
   EnvSources s;
   s.config_map = [this](const std::string& ns, const std::string& name) {
-    return config_maps_->Get(ns, name);
+    return std::static_pointer_cast<const api::ConfigMap>(
+        config_maps_->Get(ns, name, kReferenceSyncWait));
   };
   s.secret = [this](const std::string& ns, const std::string& name) {
-    return secrets_->Get(ns, name);
+    return std::static_pointer_cast<const api::Secret>(secrets_->Get(ns, name, kReferenceSyncWait));
   };
   s.services = services_->List(pod.metadata().namespace_());
   if (pod.metadata().namespace_() != "default") {
@@ -475,16 +469,23 @@ void Agent::Housekeeping() {
   while (!stopping_) {
     cv_.wait_for(lock, options_.housekeeping, [&] { return stopping_; });
     if (stopping_) break;
+    std::vector<std::string> gone;
     for (auto it = workers_.begin(); it != workers_.end();) {
       if (it->second->Done()) {
         reporter_->Forget(it->first);
         backoff_->ForgetPod(it->first);
+        gone.push_back(it->first);
         it = workers_.erase(it);
       } else {
         ++it;
       }
     }
     lock.unlock();
+    // Outside mu_: stopping an informer waits for its handlers, which poke workers under mu_.
+    for (const auto& uid : gone) {
+      config_maps_->Forget(uid);
+      secrets_->Forget(uid);
+    }
     CleanupOrphans(false);
     lock.lock();
   }

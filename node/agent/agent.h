@@ -30,6 +30,7 @@
 #include "node/agent/auth.h"
 #include "node/agent/http_server.h"
 #include "node/agent/node_status.h"
+#include "node/agent/referenced_objects.h"
 #include "node/agent/reporter.h"
 #include "node/pod/worker.h"
 #include "node/runtime/process_runtime.h"
@@ -128,8 +129,9 @@ class Agent : public PodHost {
   std::unique_ptr<TokenChecker> tokens_;
   std::unique_ptr<AgentHttpServer> http_;
   std::unique_ptr<api::Informer<api::Service>> services_;
-  std::unique_ptr<api::Informer<api::ConfigMap>> config_maps_;
-  std::unique_ptr<api::Informer<api::Secret>> secrets_;
+  // Only the objects our pods reference (all the node authorizer allows).
+  std::unique_ptr<ReferencedObjects> config_maps_;
+  std::unique_ptr<ReferencedObjects> secrets_;
   std::unique_ptr<api::Informer<api::Pod>> pods_;
 
   mutable std::mutex mu_;
