@@ -275,6 +275,31 @@ Status Cluster::WaitPods(const std::string& what,
                      what + "; last pods:\n" + last);
 }
 
+Status Cluster::WaitEndpoints(const std::string& service, const std::string& what,
+                              const std::function<bool(const std::vector<EndpointInfo>&)>& pred,
+                              milliseconds timeout) {
+  std::string last;
+  bool ok = Eventually(
+      [&] {
+        auto eps = Endpoints(service);
+        if (!eps.ok()) {
+          last = eps.status().message();
+          return false;
+        }
+        last.clear();
+        for (const auto& e : *eps) {
+          last += "  " + e.address + " pod=" + e.target_pod + " ready=" + (e.ready ? "1" : "0") +
+                  " serving=" + (e.serving ? "1" : "0") +
+                  " terminating=" + (e.terminating ? "1" : "0") + "\n";
+        }
+        return pred(*eps);
+      },
+      timeout, milliseconds(250));
+  if (ok) return Status::Ok();
+  return Unavailable("timed out after " + std::to_string(timeout.count()) + " ms waiting for " +
+                     what + "; last endpoints of " + service + ":\n" + last);
+}
+
 RunResult Cluster::HttpGet(const std::string& ip, int port, const std::string& path) {
   return Run({"curl", "-sS", "-m", "2", "http://" + ip + ":" + std::to_string(port) + path},
              seconds(5));
@@ -364,6 +389,8 @@ std::string Cluster::Diagnostics() {
   } else {
     out += "(skiff-server is not running)\n";
   }
+  out += "---- host routes and veths\n" + Run({"ip", "-4", "route", "show"}, seconds(10)).out +
+         Run({"ip", "-o", "link", "show", "type", "veth"}, seconds(10)).out;
   out += "---- agent log (tail)\n" + TailFile(work_ + "/agent.log", 40);
   out += "---- server log (tail)\n" + TailFile(work_ + "/server.log", 20);
   return out;

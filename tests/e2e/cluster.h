@@ -81,6 +81,11 @@ class Cluster {
                   std::chrono::milliseconds timeout = std::chrono::seconds(60),
                   const std::string& selector = "");
 
+  // Polls the Service's EndpointSlices like WaitPods.
+  Status WaitEndpoints(const std::string& service, const std::string& what,
+                       const std::function<bool(const std::vector<EndpointInfo>&)>& pred,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
   // `curl` from the host namespace: GET http://ip:port/path (2 s limit).
   RunResult HttpGet(const std::string& ip, int port, const std::string& path = "/");
 

@@ -28,13 +28,18 @@ std::string PodSpec(const HelloSpec& s, const std::string& in) {
   } else {
     probe = in + "      exec: {command: " + FlowList(s.readiness_exec) + "}\n";
   }
+  std::string lifecycle;
+  if (s.pre_stop_sleep_seconds > 0) {
+    lifecycle = in + "  lifecycle:\n" + in + "    preStop:\n" + in + "      exec: {command: " +
+                FlowList({"sleep", std::to_string(s.pre_stop_sleep_seconds)}) + "}\n";
+  }
   return in + "terminationGracePeriodSeconds: 5\n" + in + "containers:\n" + in + "- name: hello\n" +
          in + "  image: skiff/hello:1.0\n" + in +
          "  command: " + FlowList({s.hello_path, "--listen", ":" + std::to_string(kHelloPort)}) +
          "\n" + in + "  ports: [{name: http, containerPort: " + std::to_string(kHelloPort) +
          "}]\n" + in + "  env: [{name: GREETING, value: " + Q(s.greeting) + "}]\n" + in +
          "  readinessProbe:\n" + probe + in + "      periodSeconds: 1\n" + in +
-         "      failureThreshold: 1\n";
+         "      failureThreshold: 1\n" + lifecycle;
 }
 
 std::string Template(const HelloSpec& s) {

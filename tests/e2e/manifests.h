@@ -19,6 +19,9 @@ struct HelloSpec {
   // Readiness: httpGet /healthz every second, unless `readiness_exec` is set
   // (an exec probe running that command, e.g. {"test", "-f", path}).
   std::vector<std::string> readiness_exec;
+  // > 0: a preStop hook that sleeps this long, so terminations take time a
+  // poller can see.
+  int pre_stop_sleep_seconds = 0;
   // Deployment RollingUpdate parameters.
   int max_surge = 1;
   int max_unavailable = 0;

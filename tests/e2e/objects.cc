@@ -91,6 +91,11 @@ std::string PodInfo::Label(const std::string& key) const {
   return it == labels.end() ? "" : it->second;
 }
 
+std::string PodInfo::Env(const std::string& name) const {
+  auto it = env.find(name);
+  return it == env.end() ? "" : it->second;
+}
+
 std::string PodInfo::Summary() const {
   return name + " " + (phase.empty() ? "?" : phase) + (ready ? " ready" : " unready") +
          (terminating ? " terminating" : "") + " ip=" + (pod_ip.empty() ? "-" : pod_ip) +

@@ -29,6 +29,7 @@ struct PodInfo {
   std::map<std::string, std::string> env;  // first container's literal env values
 
   std::string Label(const std::string& key) const;
+  std::string Env(const std::string& name) const;  // "" when unset
   // One line for diagnostics: "web-1 Running ready 10.244.0.3 restarts=0".
   std::string Summary() const;
 };

@@ -187,6 +187,75 @@ std::string Daemon::Stop(std::chrono::milliseconds grace) {
   return exit_;
 }
 
+LineStream::~LineStream() {
+  Stop();
+}
+
+Status LineStream::Start(const std::vector<std::string>& argv) {
+  if (pid_ > 0) return FailedPrecondition("line stream already started");
+  if (argv.empty()) return InvalidArgument("line stream: empty command");
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Internal(std::string("pipe: ") + std::strerror(errno));
+  auto cargv = Argv(argv);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Internal(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) ExecChild(cargv, fds[1], nullptr);
+  close(fds[1]);
+  pid_ = pid;
+  fd_ = fds[0];
+  buffer_.clear();
+  return Status::Ok();
+}
+
+bool LineStream::ReadLine(std::string* line, std::chrono::milliseconds timeout, bool* timed_out) {
+  if (timed_out) *timed_out = false;
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    size_t nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      *line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return true;
+    }
+    if (fd_ < 0) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      if (timed_out) *timed_out = true;
+      return false;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    int n = poll(&p, 1, static_cast<int>(left.count()));
+    if (n <= 0) continue;
+    char buf[8192];
+    ssize_t got = read(fd_, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      close(fd_);
+      fd_ = -1;
+      continue;
+    }
+    buffer_.append(buf, static_cast<size_t>(got));
+  }
+}
+
+void LineStream::Stop() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+  if (fd_ >= 0) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
 std::string TailFile(const std::string& path, int lines) {
   std::ifstream in(path);
   if (!in) return "";

@@ -54,6 +54,27 @@ class Daemon {
   std::string exit_;
 };
 
+// A child whose stdout (and stderr) is read line by line as it is written,
+// e.g. `netctl get pods -w`. Stop() (or the destructor) ends it by PID.
+class LineStream {
+ public:
+  LineStream() = default;
+  LineStream(const LineStream&) = delete;
+  LineStream& operator=(const LineStream&) = delete;
+  ~LineStream();
+
+  Status Start(const std::vector<std::string>& argv);
+  // The next complete line (without '\n'); false on end of output or when
+  // `timeout` passes first (then *timed_out is set when given).
+  bool ReadLine(std::string* line, std::chrono::milliseconds timeout, bool* timed_out = nullptr);
+  void Stop();
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
 // Parses a CPU list ("0", "1,3", "0-2") into a mask; INVALID_ARGUMENT naming
 // the text when malformed.
 Result<cpu_set_t> ParseCpuList(const std::string& cpus);
