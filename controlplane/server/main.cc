@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "common/flags.h"
@@ -47,6 +48,26 @@ int main(int argc, char** argv) {
                  "A node whose agent is silent this long is marked NotReady.");
   flags.Duration("pod-eviction-timeout", &eviction,
                  "How long pods without their own toleration stay on a NotReady node.");
+  flags.Duration("metrics-resolution", &opts.metrics_resolution,
+                 "How often the resource metrics collector scrapes every Ready node's agent "
+                 "(netctl top, HPA); 0 disables it.");
+  flags.Duration("horizontal-pod-autoscaler-sync-period", &opts.hpa_sync_period,
+                 "How often each HorizontalPodAutoscaler is evaluated.");
+  std::string tolerance = std::to_string(opts.hpa_tolerance);
+  flags.String("horizontal-pod-autoscaler-tolerance", &tolerance,
+               "Minimum change (from 1.0) in the usage ratio for the HPA to act, e.g. 0.1.");
+  std::chrono::milliseconds downscale = opts.hpa_downscale_stabilization;
+  flags.Duration("horizontal-pod-autoscaler-downscale-stabilization", &downscale,
+                 "Scale-down stabilization window of HPAs whose spec.behavior sets none: the "
+                 "highest recommendation of this window wins (whole seconds).");
+  flags.Duration("horizontal-pod-autoscaler-cpu-initialization-period",
+                 &opts.hpa_cpu_initialization_period,
+                 "After a pod starts, CPU samples count only once it is Ready and the sample "
+                 "was taken after it became Ready.");
+  flags.Duration("horizontal-pod-autoscaler-initial-readiness-delay",
+                 &opts.hpa_initial_readiness_delay,
+                 "After a pod starts, readiness changes in this period count as its initial "
+                 "readiness.");
   flags.String("log-level", &log_level, "trace, debug, info, warn, error.");
   auto args = flags.Parse(argc, argv);
   if (!args.ok()) {
@@ -65,6 +86,22 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "skiff-server: --log-level=%s: unknown level\n", log_level.c_str());
     return 2;
   }
+  {
+    char* end = nullptr;
+    opts.hpa_tolerance = std::strtod(tolerance.c_str(), &end);
+    if (tolerance.empty() || end == nullptr || *end != '\0') {
+      std::fprintf(stderr, "skiff-server: --horizontal-pod-autoscaler-tolerance=%s: not a number\n",
+                   tolerance.c_str());
+      return 2;
+    }
+  }
+  if (downscale.count() % 1000 != 0) {
+    std::fprintf(stderr,
+                 "skiff-server: --horizontal-pod-autoscaler-downscale-stabilization: must be "
+                 "whole seconds\n");
+    return 2;
+  }
+  opts.hpa_downscale_stabilization = std::chrono::duration_cast<std::chrono::seconds>(downscale);
   opts.ranges.node_port_range = port_range;
   opts.pod_eviction_timeout = std::chrono::duration_cast<std::chrono::seconds>(eviction);
   opts.ranges.node_cidr_mask_v4 = static_cast<int>(mask_v4);

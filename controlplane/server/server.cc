@@ -21,6 +21,7 @@
 #include "controlplane/auth/rbac_authorizer.h"
 #include "controlplane/auth/signed_tokens.h"
 #include "controlplane/auth/tokens.h"
+#include "controlplane/autoscaler/hpa_controller.h"
 #include "controlplane/controllers/daemonset_controller.h"
 #include "controlplane/controllers/deployment_controller.h"
 #include "controlplane/controllers/endpointslice_controller.h"
@@ -30,6 +31,9 @@
 #include "controlplane/controllers/replicaset_controller.h"
 #include "controlplane/controllers/serviceaccount_controller.h"
 #include "controlplane/controllers/statefulset_controller.h"
+#include "controlplane/metrics/collector.h"
+#include "controlplane/metrics/scraper.h"
+#include "controlplane/metrics/service.h"
 #include "controlplane/scheduler/scheduler.h"
 #include "controlplane/secrets/encrypting_store.h"
 #include "controlplane/store/store.h"
@@ -44,6 +48,8 @@ struct Server::Impl {
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<apiserver::Registry> registry;
   std::unique_ptr<apiserver::ApiService> service;
+  // Holds pointers only; grpc_server (destroyed first) calls into it.
+  std::unique_ptr<metrics::MetricsService> metrics_service;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<http::Server> metrics;
   std::unique_ptr<apiserver::LocalClient> local_client;
@@ -51,6 +57,9 @@ struct Server::Impl {
   std::shared_ptr<auth::NodeAuthorizer> node_authorizer;
   std::shared_ptr<auth::RbacAuthorizer> rbac;
   std::unique_ptr<auth::Authorizer> authorizer;
+  // Stopped in Shutdown() before anything it uses goes away.
+  std::unique_ptr<metrics::HttpScraper> metrics_scraper;
+  std::unique_ptr<metrics::Collector> collector;
   std::vector<std::unique_ptr<controllers::Controller>> controllers;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::string admin_config;
@@ -93,11 +102,47 @@ Status PrepareDataDir(const std::string& dir) {
   return Status::Ok();
 }
 
+Status ValidateAutoscalingOptions(const ServerOptions& o) {
+  auto positive = [](std::chrono::milliseconds d, const char* flag) {
+    return d.count() > 0 ? Status::Ok()
+                         : InvalidArgument(std::string("--") + flag + ": must be positive");
+  };
+  if (o.metrics_resolution.count() < 0) {
+    return InvalidArgument("--metrics-resolution: must not be negative (0 disables)");
+  }
+  SKIFF_RETURN_IF_ERROR(positive(o.hpa_sync_period, "horizontal-pod-autoscaler-sync-period"));
+  if (!(o.hpa_tolerance >= 0 && o.hpa_tolerance < 1)) {
+    return InvalidArgument("--horizontal-pod-autoscaler-tolerance: must be in [0, 1), got " +
+                           std::to_string(o.hpa_tolerance));
+  }
+  if (o.hpa_downscale_stabilization.count() < 0) {
+    return InvalidArgument(
+        "--horizontal-pod-autoscaler-downscale-stabilization: must not be negative");
+  }
+  if (o.hpa_cpu_initialization_period.count() < 0 || o.hpa_initial_readiness_delay.count() < 0) {
+    return InvalidArgument(
+        "--horizontal-pod-autoscaler-cpu-initialization-period and "
+        "--horizontal-pod-autoscaler-initial-readiness-delay: must not be negative");
+  }
+  return Status::Ok();
+}
+
+autoscaler::HpaControllerOptions HpaOptions(const ServerOptions& o) {
+  autoscaler::HpaControllerOptions h;
+  h.sync_period = o.hpa_sync_period;
+  h.decision.tolerance = o.hpa_tolerance;
+  h.decision.downscale_stabilization = o.hpa_downscale_stabilization;
+  h.decision.calculator.cpu_initialization_period = o.hpa_cpu_initialization_period;
+  h.decision.calculator.delay_of_initial_readiness_status = o.hpa_initial_readiness_delay;
+  return h;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  SKIFF_RETURN_IF_ERROR(ValidateAutoscalingOptions(options));
   SKIFF_RETURN_IF_ERROR(PrepareDataDir(options.data_dir));
   std::string store_spec = options.store.empty() ? "sqlite:" + options.data_dir : options.store;
   auto store = store::OpenStore(store_spec);
@@ -177,6 +222,21 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       impl->registry.get(), impl->authenticator.get(), impl->authorizer.get(), impl->signer.get(),
       store_spec.starts_with("etcd") ? "etcd" : "sqlite"});
 
+  // The collector calls agents with the admin (system:masters) token: agents
+  // check it against this API server and it may get every Node.
+  impl->metrics_scraper = std::make_unique<metrics::HttpScraper>(admin_token);
+  metrics::CollectorOptions collect;
+  collect.interval = options.metrics_resolution;
+  impl->collector =
+      std::make_unique<metrics::Collector>(*impl->local_client, *impl->metrics_scraper, collect);
+  impl->metrics_service = std::make_unique<metrics::MetricsService>(metrics::MetricsServiceDeps{
+      impl->collector.get(), impl->authenticator.get(), impl->authorizer.get()});
+  // Started before the gRPC server so calls never race its start-up. Without a running
+  // collector the metrics API is not served at all (UNIMPLEMENTED: netctl top says "Metrics API
+  // not available", as kubectl does without metrics-server).
+  bool serve_metrics = options.run_controllers && options.metrics_resolution.count() > 0;
+  if (serve_metrics) impl->collector->Start();
+
   auto hp = net::ParseHostPort(options.listen);
   if (!hp.ok()) return hp.status().WithContext("--listen");
   grpc::SslServerCredentialsOptions ssl;
@@ -197,6 +257,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   builder.RegisterService(impl->service.get());
+  // metrics.k8s.io's role: same port, TLS and tokens as the API.
+  if (serve_metrics) builder.RegisterService(impl->metrics_service.get());
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->port == 0) {
     return Unavailable("cannot listen on " + options.listen + " (--listen): address in use?");
@@ -246,6 +308,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
                                                                    options.node_monitor_grace / 4);
     impl->controllers.push_back(
         std::make_unique<controllers::NodeLifecycleController>(*impl->local_client, lifecycle));
+    if (options.run_hpa_controller) {
+      impl->controllers.push_back(std::make_unique<autoscaler::HorizontalPodAutoscalerController>(
+          *impl->local_client, *impl->collector, HpaOptions(options)));
+    }
     for (auto& c : impl->controllers)
       c->Start();
   }
@@ -278,6 +344,7 @@ void Server::Shutdown() {
   if (impl_->compactor.joinable()) impl_->compactor.join();
   for (auto& c : impl_->controllers)
     c->Stop();
+  if (impl_->collector) impl_->collector->Stop();
   impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   impl_->metrics.reset();
 }

@@ -35,6 +35,23 @@ struct ServerOptions {
   std::chrono::seconds pod_eviction_timeout{300};
   // Tries, 0.5 s apart, to reach the store at start before giving up.
   int store_connect_attempts = 60;
+
+  // Resource metrics and the HorizontalPodAutoscaler (run with the other
+  // controllers, so only when run_controllers). The collector scrapes every
+  // Ready node's agent (/stats/summary, with the admin token) every
+  // metrics_resolution (metrics-server's --metric-resolution; 0 disables the
+  // collector: the metrics API then answers UNAVAILABLE and HPAs see no
+  // metrics). The hpa_* knobs are kube-controller-manager's
+  // --horizontal-pod-autoscaler-* flags; tests shorten them.
+  std::chrono::milliseconds metrics_resolution{std::chrono::seconds(15)};
+  // false: no HPA controller (tests that run their own instance).
+  bool run_hpa_controller = true;
+  std::chrono::milliseconds hpa_sync_period{std::chrono::seconds(15)};
+  double hpa_tolerance = 0.1;  // fraction, in [0, 1)
+  // Scale-down window of HPAs whose spec.behavior does not set one (whole seconds).
+  std::chrono::seconds hpa_downscale_stabilization{300};
+  std::chrono::milliseconds hpa_cpu_initialization_period{std::chrono::minutes(5)};
+  std::chrono::milliseconds hpa_initial_readiness_delay{std::chrono::seconds(30)};
 };
 
 class Server {

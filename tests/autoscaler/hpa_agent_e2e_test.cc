@@ -74,7 +74,8 @@ spec:
       containers:
       - name: burn
         image: node-filesystem
-        command: [sh, -c, "while [ ! -e )" + stop_file_ +
+        command: [sh, -c, "while [ ! -e )" +
+                           stop_file_ +
                            R"( ]; do :; done; exec sleep 3600"]
         resources:
           requests: {cpu: 100m}

@@ -5,10 +5,15 @@
 // window has passed; min/max hold throughout. Bad input (a missing target,
 // an unscalable kind, unavailable or unsupported metrics) becomes conditions
 // and events, and the HPA recovers when the cause goes away.
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
+#include "api/client/config.h"
 #include "api/client/typed.h"
 #include "api/manifest.h"
 #include "controlplane/autoscaler/hpa_controller.h"
@@ -63,6 +68,13 @@ constexpr const char* kCpu50 =
 
 class HpaTest : public server::testing::ApiServerTest {
  protected:
+  // These tests run their own controller against LoadMetrics (StartController); the server's
+  // HPA controller and collector would fight it. HpaServerTest below uses the server's.
+  void Customize(server::ServerOptions& o) override {
+    o.run_hpa_controller = false;
+    o.metrics_resolution = seconds(0);
+  }
+
   void SetUp() override {
     ApiServerTest::SetUp();
     if (HasFatalFailure()) return;
@@ -407,6 +419,124 @@ TEST_F(HpaTest, MissingRequestsAndUnsupportedMetricsAreConditions) {
   EXPECT_NE(Condition(*hpa, "ScalingActive")->message().find("external.metrics.k8s.io"),
             std::string::npos);
   EXPECT_EQ(SpecReplicas("Deployment", "worker"), 1);
+}
+
+}  // namespace
+}  // namespace skiff::autoscaler
+
+namespace skiff::autoscaler {
+namespace {
+
+// The HPA controller and metrics collector that skiff-server itself runs (ServerOptions), fed by
+// a stand-in node agent the collector scrapes over HTTP with the server's own token; `netctl top`
+// (the binary) against the same server.
+class HpaServerTest : public HpaTest {
+ protected:
+  static constexpr int kWindowSeconds = 3;
+
+  void Customize(server::ServerOptions& o) override {
+    o.metrics_resolution = milliseconds(250);
+    o.hpa_sync_period = milliseconds(200);
+    o.hpa_downscale_stabilization = seconds(kWindowSeconds);
+    o.hpa_cpu_initialization_period = seconds(2);
+    o.node_monitor_grace = std::chrono::minutes(10);  // FakeKubelet sends no heartbeats
+  }
+
+  void SetUp() override {
+    HpaTest::SetUp();
+    if (HasFatalFailure()) return;
+    auto admin = api::LoadClientConfig(server_->admin_config_path());
+    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    agent_ = std::make_unique<testing::LoadAgent>(
+        *load_, "fake-node", std::vector<std::string>{"default"}, admin->token);
+    // Publish the agent's address as a real agent does.
+    auto node = Mutate<api::Node>(
+        "", "fake-node",
+        [&](api::Node& n) {
+          n.mutable_status()->clear_addresses();
+          auto* a = n.mutable_status()->add_addresses();
+          a->set_type("InternalIP");
+          a->set_address("127.0.0.1");
+          n.mutable_status()->mutable_daemon_endpoints()->mutable_kubelet_endpoint()->set_port(
+              agent_->port());
+        },
+        /*status=*/true);
+    ASSERT_TRUE(node.ok()) << node.status().ToString();
+  }
+
+  void TearDown() override {
+    // Before load_, which it reads; the server's collector then just fails to reach it.
+    agent_.reset();
+    HpaTest::TearDown();
+  }
+
+  // Runs the netctl binary against the server; returns its exit code and stdout+stderr.
+  std::pair<int, std::string> Netctl(const std::string& args) {
+    const char* bin = std::getenv("SKIFF_BIN_DIR");
+    std::string cmd = std::string(bin ? bin : ".") + "/netctl --config " +
+                      server_->admin_config_path() + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return {-1, "popen failed"};
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;)
+      out.append(buf, n);
+    int rc = pclose(p);
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, out};
+  }
+
+  std::unique_ptr<testing::LoadAgent> agent_;
+};
+
+TEST_F(HpaServerTest, ServerWiredHpaScalesUpUnderLoadAndDownAfterTheWindow) {
+  ReplicaHistory history(*client_, "web");
+  Create<api::Deployment>(Workload("Deployment", "web", 1));
+  ASSERT_TRUE(Eventually([&] { return ReadyPods("web") == 1; }));
+  // No behavior: Kubernetes' defaults, with the server's (shortened) scale-down window.
+  Create<api::HorizontalPodAutoscaler>(Hpa("web", "Deployment", "web", 1, 4, kCpu50));
+  load_->SetLoad("default", 100);  // 100m of 200m: at the target
+  ASSERT_TRUE(WaitCondition("web", "ScalingActive", "True", "ValidMetricFound", seconds(30)));
+  EXPECT_GE(agent_->requests(), 2);
+  EXPECT_EQ(SpecReplicas("Deployment", "web"), 1);
+
+  // The collector's figures reach netctl top through the server's gRPC port.
+  auto [pods_rc, pods] = Netctl("top pods");
+  EXPECT_EQ(pods_rc, 0) << pods;
+  EXPECT_NE(pods.find("CPU(cores)"), std::string::npos) << pods;
+  EXPECT_NE(pods.find("web-"), std::string::npos) << pods;
+  EXPECT_NE(pods.find("16Mi"), std::string::npos) << pods;
+  auto [nodes_rc, nodes] = Netctl("top nodes");
+  EXPECT_EQ(nodes_rc, 0) << nodes;
+  EXPECT_NE(nodes.find("fake-node"), std::string::npos) << nodes;
+  EXPECT_NE(nodes.find("MEMORY(%)"), std::string::npos) << nodes;
+
+  // 1200m wants 12 pods of 100m; maxReplicas is 4.
+  load_->SetLoad("default", 1200);
+  ASSERT_TRUE(Eventually([&] { return SpecReplicas("Deployment", "web") == 4; }, seconds(60)));
+  ASSERT_TRUE(WaitCondition("web", "ScalingLimited", "True", "TooManyReplicas"));
+  EXPECT_TRUE(HasEvent("SuccessfulRescale", "above target"));
+  std::this_thread::sleep_for(seconds(1));
+  EXPECT_EQ(SpecReplicas("Deployment", "web"), 4);
+
+  auto removed = Steady::now();
+  load_->SetLoad("default", 0);
+  ASSERT_TRUE(Eventually([&] { return SpecReplicas("Deployment", "web") == 1; }, seconds(60)));
+  EXPECT_TRUE(HasEvent("SuccessfulRescale", "All metrics below target"));
+
+  auto values = history.values();
+  ASSERT_GE(values.size(), 3u);
+  bool went_down = false;
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_GE(values[i].second, 1) << "below minReplicas at step " << i;
+    EXPECT_LE(values[i].second, 4) << "above maxReplicas at step " << i;
+    if (i > 0 && values[i].second < values[i - 1].second && !went_down) {
+      went_down = true;
+      // High recommendations were made until the load went away.
+      EXPECT_GE(values[i].first - removed, seconds(kWindowSeconds) - milliseconds(200))
+          << "scaled down before the stabilization window passed";
+    }
+  }
+  EXPECT_TRUE(went_down);
 }
 
 }  // namespace

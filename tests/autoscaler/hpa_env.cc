@@ -85,4 +85,55 @@ Result<std::vector<metrics::NodeUsage>> LoadMetrics::ListNodeMetrics(const api::
   return std::vector<metrics::NodeUsage>{};
 }
 
+LoadAgent::LoadAgent(const LoadMetrics& load, std::string node, std::vector<std::string> namespaces,
+                     std::string token)
+    : load_(load),
+      node_(std::move(node)),
+      namespaces_(std::move(namespaces)),
+      token_(std::move(token)),
+      last_(std::chrono::steady_clock::now()),
+      server_([this](const metrics::testing::StubRequest& r) { return Serve(r); }) {}
+
+std::optional<std::string> LoadAgent::Serve(const metrics::testing::StubRequest& r) {
+  using metrics::testing::StubHttpServer;
+  if (r.path != "/stats/summary") return StubHttpServer::Reply(404, "not found\n", "text/plain");
+  if (r.authorization != "Bearer " + token_) {
+    return StubHttpServer::Reply(401, "Unauthorized\n", "text/plain");
+  }
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  double dt = std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+  std::string pods;
+  int64_t memory = 0;
+  for (const auto& ns : namespaces_) {
+    auto usage = load_.ListPodMetrics(ns, api::Selector());
+    if (!usage.ok()) continue;
+    for (const auto& u : *usage) {
+      std::string key = u.ns + "/" + u.name;
+      // A pod seen for the first time starts its counter now.
+      double rate = u.containers.empty() ? 0 : static_cast<double>(u.containers[0].cpu_nanocores);
+      auto [it, fresh] = counters_.try_emplace(key, 0.0);
+      if (!fresh) it->second += rate * dt;
+      node_counter_ += rate * dt;
+      memory += 16 << 20;
+      std::string container = u.containers.empty() ? "app" : u.containers[0].name;
+      pods += std::string(pods.empty() ? "" : ",") + "{\"podRef\":{\"name\":\"" + u.name +
+              "\",\"namespace\":\"" + u.ns + "\",\"uid\":\"uid-" + u.name +
+              "\"},\"containers\":[{\"name\":\"" + container +
+              "\",\"startTime\":\"2024-05-01T00:00:00Z\",\"cpu\":{\"usageCoreNanoSeconds\":" +
+              std::to_string(static_cast<int64_t>(it->second)) +
+              "},\"memory\":{\"workingSetBytes\":" + std::to_string(16 << 20) + "}}]}";
+    }
+  }
+  std::string time = google::protobuf::util::TimeUtil::ToString(
+      google::protobuf::util::TimeUtil::GetCurrentTime());
+  return StubHttpServer::Reply(
+      200,
+      "{\"node\":{\"nodeName\":\"" + node_ + "\",\"cpu\":{\"time\":\"" + time +
+          "\",\"usageCoreNanoSeconds\":" + std::to_string(static_cast<int64_t>(node_counter_)) +
+          "},\"memory\":{\"workingSetBytes\":" + std::to_string(memory) + "}},\"pods\":[" + pods +
+          "]}");
+}
+
 }  // namespace skiff::autoscaler::testing
