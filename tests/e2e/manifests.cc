@@ -33,8 +33,8 @@ std::string PodSpec(const HelloSpec& s, const std::string& in) {
     lifecycle = in + "  lifecycle:\n" + in + "    preStop:\n" + in + "      exec: {command: " +
                 FlowList({"sleep", std::to_string(s.pre_stop_sleep_seconds)}) + "}\n";
   }
-  return in + "terminationGracePeriodSeconds: 5\n" + in + "containers:\n" + in + "- name: hello\n" +
-         in + "  image: skiff/hello:1.0\n" + in +
+  return in + "terminationGracePeriodSeconds: " + std::to_string(s.grace_seconds) + "\n" + in +
+         "containers:\n" + in + "- name: hello\n" + in + "  image: skiff/hello:1.0\n" + in +
          "  command: " + FlowList({s.hello_path, "--listen", ":" + std::to_string(kHelloPort)}) +
          "\n" + in + "  ports: [{name: http, containerPort: " + std::to_string(kHelloPort) +
          "}]\n" + in + "  env: [{name: GREETING, value: " + Q(s.greeting) + "}]\n" + in +

@@ -19,6 +19,9 @@ struct HelloSpec {
   // Readiness: httpGet /healthz every second, unless `readiness_exec` is set
   // (an exec probe running that command, e.g. {"test", "-f", path}).
   std::vector<std::string> readiness_exec;
+  // skiff-hello runs as PID 1 of the pod's PID namespace, where SIGTERM's
+  // default action does nothing: every stop waits out this grace period.
+  int grace_seconds = 5;
   // > 0: a preStop hook that sleeps this long, so terminations take time a
   // poller can see.
   int pre_stop_sleep_seconds = 0;

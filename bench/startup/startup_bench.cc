@@ -1,0 +1,320 @@
+// startup_bench: pod start-up latency on a one-node cluster of the real
+// binaries (tests/e2e/cluster.h), skiff-cni vs the reference bridge +
+// host-local CNI plugins, interleaved rounds, Markdown table on stdout.
+//
+// One sample = a fresh cluster (server + agent pinned to --daemon-cpus), a
+// `netctl get pods -w -o wide` watcher started first, then `netctl apply` of
+// a Deployment of N skiff-hello pods (httpGet readiness probe, period 1 s).
+// Per pod: time from just before `apply` to the first watch line showing it
+// Running with an IP, and to the first showing it Ready (1/1). Then the
+// Deployment is deleted and the time until every pod is gone and the agent
+// released every netns/veth/route/address is recorded (teardown).
+//
+//   startup_bench [--pods 30,100] [--rounds 3] [--daemon-cpus 1]
+//                 [--bin-dir build/bin] [--timeout-s 120]
+// Must run as root; it enters a private network namespace first.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/cluster.h"
+#include "tests/e2e/manifests.h"
+
+namespace skiff::e2e {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+struct Options {
+  std::vector<int> pods = {30, 100};
+  int rounds = 3;
+  std::string daemon_cpus = "1";
+  std::string bin_dir;
+  int timeout_s = 120;
+};
+
+struct Sample {
+  std::vector<double> running_ms;  // per pod: apply -> Running with an IP
+  std::vector<double> ready_ms;    // per pod: apply -> Ready
+  double all_ready_ms = 0;         // apply -> last pod Ready
+  double teardown_ms = 0;          // delete -> all gone and released
+};
+
+// Nearest-rank percentile of unsorted values.
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * v.size()));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+
+double Median(std::vector<double> v) {
+  return Percentile(std::move(v), 50);
+}
+
+std::vector<std::string> Fields(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  for (std::string f; in >> f;)
+    out.push_back(f);
+  return out;
+}
+
+bool LooksLikeIp(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789.:abcdef") == std::string::npos &&
+         s.find('.') != std::string::npos;
+}
+
+// Reads watch lines on its own thread, stamping each with its arrival time.
+class PodWatcher {
+ public:
+  Status Start(Cluster& c) {
+    // stdbuf: netctl's watch writes through stdio, block-buffered on a pipe.
+    SKIFF_RETURN_IF_ERROR(
+        stream_.Start({"stdbuf", "-oL", c.bin_dir() + "/netctl", "--config", c.admin_config(),
+                       "get", "pods", "-w", "-o", "wide", "--no-headers"}));
+    thread_ = std::thread([this] { Loop(); });
+    return Status::Ok();
+  }
+  ~PodWatcher() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    stream_.Stop();
+  }
+  // First times (since `t0`) each pod was seen Running with an IP / Ready.
+  void Times(Clock::time_point t0, std::map<std::string, double>* running,
+             std::map<std::string, double>* ready) {
+    std::lock_guard<std::mutex> l(mu_);
+    auto ms = [&](Clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(t - t0).count();
+    };
+    for (const auto& [name, t] : running_)
+      (*running)[name] = ms(t);
+    for (const auto& [name, t] : ready_)
+      (*ready)[name] = ms(t);
+  }
+  size_t ReadyCount() {
+    std::lock_guard<std::mutex> l(mu_);
+    return ready_.size();
+  }
+
+ private:
+  void Loop() {
+    std::string line;
+    while (!stop_) {
+      if (!stream_.ReadLine(&line, milliseconds(100))) continue;
+      auto now = Clock::now();
+      auto f = Fields(line);
+      // NAME READY STATUS RESTARTS AGE IP NODE ...
+      if (f.size() < 6) continue;
+      bool has_ip = std::any_of(f.begin() + 4, f.end(), LooksLikeIp);
+      std::lock_guard<std::mutex> l(mu_);
+      if (f[2] == "Running" && has_ip) running_.emplace(f[0], now);
+      if (f[1] == "1/1" && f[2] == "Running") ready_.emplace(f[0], now);
+    }
+  }
+
+  LineStream stream_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::map<std::string, Clock::time_point> running_, ready_;
+};
+
+Result<Sample> RunOnce(CniMode mode, int pods, const Options& o) {
+  ClusterOptions co;
+  co.bin_dir = o.bin_dir;
+  co.cni = mode;
+  co.daemon_cpus = o.daemon_cpus;
+  co.tag = "stb";
+  co.log_level = "warn";
+  auto c = Cluster::Start(co);
+  if (!c.ok()) return c.status();
+  Cluster& cluster = **c;
+  PodWatcher watcher;
+  SKIFF_RETURN_IF_ERROR(watcher.Start(cluster));
+  std::this_thread::sleep_for(milliseconds(500));  // the watch is established
+
+  HelloSpec spec;
+  spec.name = "startup";
+  spec.replicas = pods;
+  spec.hello_path = cluster.bin_dir() + "/skiff-hello";
+  spec.grace_seconds = 1;  // teardown measures the agent, not the grace period
+  auto t0 = Clock::now();
+  SKIFF_RETURN_IF_ERROR(cluster.Apply(HelloDeployment(spec)));
+  auto deadline = t0 + seconds(o.timeout_s);
+  while (watcher.ReadyCount() < static_cast<size_t>(pods) && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(50));
+  watcher.Stop();
+  std::map<std::string, double> running, ready;
+  watcher.Times(t0, &running, &ready);
+  if (ready.size() < static_cast<size_t>(pods)) {
+    return Unavailable(std::to_string(ready.size()) + " of " + std::to_string(pods) +
+                       " pods Ready after " + std::to_string(o.timeout_s) + " s (" +
+                       std::string(CniModeName(mode)) + ")\n" + cluster.Diagnostics());
+  }
+  Sample s;
+  for (const auto& [name, ms] : running)
+    s.running_ms.push_back(ms);
+  for (const auto& [name, ms] : ready)
+    s.ready_ms.push_back(ms);
+  s.all_ready_ms = *std::max_element(s.ready_ms.begin(), s.ready_ms.end());
+  auto t1 = Clock::now();
+  SKIFF_RETURN_IF_ERROR(cluster.DeleteAllAndCheckNoLeaks(seconds(o.timeout_s)));
+  s.teardown_ms = std::chrono::duration<double, std::milli>(Clock::now() - t1).count();
+  return s;
+}
+
+Result<Options> ParseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> Result<std::string> {
+      if (i + 1 >= argc) return InvalidArgument(a + ": needs a value");
+      return std::string(argv[++i]);
+    };
+    auto number = [&](const std::string& text) -> Result<int> {
+      char* end = nullptr;
+      long v = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || v < 1 || v > 100000) {
+        return InvalidArgument(a + ": want a positive number, got \"" + text + "\"");
+      }
+      return static_cast<int>(v);
+    };
+    if (a == "--pods") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      o.pods.clear();
+      std::istringstream in(*v);
+      for (std::string item; std::getline(in, item, ',');) {
+        auto n = number(item);
+        if (!n.ok()) return n.status();
+        o.pods.push_back(*n);
+      }
+    } else if (a == "--rounds" || a == "--timeout-s") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      auto n = number(*v);
+      if (!n.ok()) return n.status();
+      (a == "--rounds" ? o.rounds : o.timeout_s) = *n;
+    } else if (a == "--daemon-cpus") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      o.daemon_cpus = *v;
+    } else if (a == "--bin-dir") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      o.bin_dir = *v;
+    } else {
+      return InvalidArgument("unknown argument \"" + a + "\" (see the header of startup_bench.cc)");
+    }
+  }
+  return o;
+}
+
+std::string Fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+std::string Ratio(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+int Main(int argc, char** argv) {
+  auto o = ParseArgs(argc, argv);
+  if (!o.ok()) {
+    std::fprintf(stderr, "startup_bench: %s\n", o.status().message().c_str());
+    return 2;
+  }
+  Status ns = EnterPrivateNetns();
+  if (!ns.ok()) {
+    std::fprintf(stderr, "startup_bench: %s\n", ns.ToString().c_str());
+    return 1;
+  }
+  const CniMode modes[] = {CniMode::kSkiff, CniMode::kBridge};
+  // results[pods][mode][round]
+  std::map<int, std::map<int, std::vector<Sample>>> results;
+  for (int pods : o->pods) {
+    for (int r = 0; r < o->rounds; ++r) {
+      for (int m = 0; m < 2; ++m) {
+        auto s = RunOnce(modes[m], pods, *o);
+        if (!s.ok()) {
+          std::fprintf(stderr, "startup_bench: %d pods, %s, round %d: %s\n", pods,
+                       std::string(CniModeName(modes[m])).c_str(), r + 1,
+                       s.status().ToString().c_str());
+          return 1;
+        }
+        std::fprintf(
+            stderr, "  %d pods %-18s round %d: running p50 %s p99 %s ms, ready p99 %s ms\n", pods,
+            std::string(CniModeName(modes[m])).c_str(), r + 1,
+            Fmt(Percentile(s->running_ms, 50)).c_str(), Fmt(Percentile(s->running_ms, 99)).c_str(),
+            Fmt(Percentile(s->ready_ms, 99)).c_str());
+        results[pods][m].push_back(std::move(*s));
+      }
+    }
+  }
+  std::printf(
+      "| pods | CNI | Running+IP p50 ms | Running+IP p99 ms | Ready p50 ms | Ready p99 ms | "
+      "all Ready ms | teardown ms | rounds |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (int pods : o->pods) {
+    for (int m = 0; m < 2; ++m) {
+      const auto& rs = results[pods][m];
+      auto med = [&](auto f) {
+        std::vector<double> v;
+        for (const auto& s : rs)
+          v.push_back(f(s));
+        return Median(v);
+      };
+      std::printf("| %d | %s | %s | %s | %s | %s | %s | %s | %zu |\n", pods,
+                  std::string(CniModeName(modes[m])).c_str(),
+                  Fmt(med([](const Sample& s) { return Percentile(s.running_ms, 50); })).c_str(),
+                  Fmt(med([](const Sample& s) { return Percentile(s.running_ms, 99); })).c_str(),
+                  Fmt(med([](const Sample& s) { return Percentile(s.ready_ms, 50); })).c_str(),
+                  Fmt(med([](const Sample& s) { return Percentile(s.ready_ms, 99); })).c_str(),
+                  Fmt(med([](const Sample& s) { return s.all_ready_ms; })).c_str(),
+                  Fmt(med([](const Sample& s) { return s.teardown_ms; })).c_str(), rs.size());
+    }
+  }
+  std::printf(
+      "\n| pods | ratio skiff-cni / bridge (median of per-round ratios) | Running+IP p50 | "
+      "Running+IP p99 | Ready p99 | teardown |\n|---|---|---|---|---|---|\n");
+  for (int pods : o->pods) {
+    const auto& a = results[pods][0];
+    const auto& b = results[pods][1];
+    auto ratio = [&](auto f) {
+      std::vector<double> v;
+      for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+        v.push_back(f(a[i]) / f(b[i]));
+      return Median(v);
+    };
+    std::printf("| %d | | %s | %s | %s | %s |\n", pods,
+                Ratio(ratio([](const Sample& s) { return Percentile(s.running_ms, 50); })).c_str(),
+                Ratio(ratio([](const Sample& s) { return Percentile(s.running_ms, 99); })).c_str(),
+                Ratio(ratio([](const Sample& s) { return Percentile(s.ready_ms, 99); })).c_str(),
+                Ratio(ratio([](const Sample& s) { return s.teardown_ms; })).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace skiff::e2e
+
+int main(int argc, char** argv) {
+  return skiff::e2e::Main(argc, argv);
+}
