@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,9 +29,11 @@ using std::chrono::seconds;
 std::atomic<int> g_clusters{0};
 bool g_private_netns = false;
 
-// The agent names pod namespaces "<prefix><uid>" in /run/netns; the prefix is
-// its default (no flag), so UIDs (unique per pod) tell ours apart.
-constexpr const char* kNetnsDir = "/run/netns/";
+// The agent names pod namespaces "<prefix><uid>" (prefix: its default, there
+// is no flag) in --netns-dir. Each cluster gets a private netns dir: an agent
+// removes every "skiff-*" namespace in its dir that it does not know as an
+// orphan (CNI DEL included), so two agents sharing /run/netns tear down each
+// other's pod networks.
 constexpr const char* kNetnsPrefix = "skiff-";
 // The CNI network name in both configurations, and so the IPAM sub-directory.
 constexpr const char* kNetworkName = "e2e";
@@ -125,6 +128,7 @@ Status Cluster::Init() {
   work_ = tmpl;
   cni_conf_dir_ = work_ + "/cni/net.d";
   cni_bin_dir_ = work_ + "/cni/bin";
+  netns_dir_ = work_ + "/netns";
   SKIFF_RETURN_IF_ERROR(node::MakeDirs(cni_conf_dir_));
   SKIFF_RETURN_IF_ERROR(node::MakeDirs(cni_bin_dir_));
   SKIFF_RETURN_IF_ERROR(WriteCniConfig());
@@ -198,7 +202,7 @@ Status Cluster::StartAgent() {
       {BinPath(options_, "skiff-agent"), "--config", node_conf_, "--node-name", node_, "--node-ip",
        kNodeIp, "--listen", std::string(kNodeIp) + ":0", "--root-dir", work_ + "/agent",
        "--cni-conf-dir", cni_conf_dir_, "--cni-bin-dir", bin_dir, "--cni-cache-dir",
-       work_ + "/cni/cache", "--cgroup-parent", cgroup_parent_, "--shim",
+       work_ + "/cni/cache", "--netns-dir", netns_dir_, "--cgroup-parent", cgroup_parent_, "--shim",
        BinPath(options_, "skiff-shim"),
        // Crash-loop back-off short enough for a bounded test; the rest are
        // the agent's defaults.
@@ -321,7 +325,7 @@ std::vector<pid_t> Cluster::ContainerPids(const std::string& uid, const std::str
 }
 
 bool Cluster::NetnsExists(const std::string& uid) const {
-  return access((std::string(kNetnsDir) + kNetnsPrefix + uid).c_str(), F_OK) == 0;
+  return access((netns_dir_ + "/" + kNetnsPrefix + uid).c_str(), F_OK) == 0;
 }
 
 int Cluster::HostVethCount() const {
@@ -349,8 +353,9 @@ Status Cluster::DeleteAllAndCheckNoLeaks(milliseconds timeout) {
   Eventually(
       [&] {
         leaks.clear();
+        for (const auto& name : node::ListDir(netns_dir_))
+          leaks += "  netns " + netns_dir_ + "/" + name + "\n";
         for (const auto& uid : uids_) {
-          if (NetnsExists(uid)) leaks += "  netns " + std::string(kNetnsPrefix) + uid + "\n";
           if (cg.ok() && cg->Exists(cgroup_parent_ + "/pod" + uid)) {
             leaks += "  cgroup " + cgroup_parent_ + "/pod" + uid + "\n";
           }
@@ -397,16 +402,15 @@ std::string Cluster::Diagnostics() {
 }
 
 void Cluster::ForceCleanup() {
-  // Pod UIDs the agent recorded, in case a pod was never listed by us.
-  for (const auto& uid : node::ListDir(work_ + "/agent/pods"))
-    uids_.insert(uid);
   auto cg = node::CgroupDriver::Detect();
   if (cg.ok() && cg->Exists(cgroup_parent_)) {
     (void)cg->KillAll(cgroup_parent_);
     Eventually([&] { return cg->Remove(cgroup_parent_).ok(); }, seconds(10));
   }
-  for (const auto& uid : uids_) {
-    if (NetnsExists(uid)) (void)node::DeleteNetns(std::string(kNetnsDir) + kNetnsPrefix + uid);
+  for (const auto& name : node::ListDir(netns_dir_))
+    (void)node::DeleteNetns(netns_dir_ + "/" + name);
+  // The agent made the directory a (shared) bind mount of itself.
+  for (int i = 0; i < 8 && umount2(netns_dir_.c_str(), MNT_DETACH) == 0; ++i) {
   }
   if (options_.cni == CniMode::kBridge) {
     (void)Run({"ip", "link", "del", bridge_}, seconds(10));

@@ -11,10 +11,14 @@
 // namespace and no route, veth or address reaches the machine's real network.
 // Names carry the test's pid: node "<tag>-<pid>-<n>", cgroup parent the same.
 //
+// Pod network namespaces live in a private --netns-dir (<work>/netns): the
+// agent treats every namespace in its dir it does not know as an orphan, so
+// agents sharing /run/netns would tear down each other's pods.
+//
 // Cleanup (destructor, also after failures): stops the agent and the server by
 // PID, kills whatever is left in the cluster's cgroup parent, deletes the pod
-// network namespaces of every pod UID the cluster saw or the agent recorded,
-// the bridge (bridge mode) and the work directory.
+// network namespaces left in its netns dir and unmounts it, deletes the bridge
+// (bridge mode) and the work directory.
 // Thread-safety: none; one thread drives a Cluster.
 #pragma once
 
@@ -127,7 +131,7 @@ class Cluster {
   ClusterOptions options_;
   std::string work_, node_, cgroup_parent_, bridge_;
   std::string admin_conf_, node_conf_;
-  std::string cni_conf_dir_, cni_bin_dir_;
+  std::string cni_conf_dir_, cni_bin_dir_, netns_dir_;
   Daemon server_, agent_;
   std::set<std::string> uids_;
   int manifest_count_ = 0;
