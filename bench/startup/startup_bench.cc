@@ -6,7 +6,8 @@
 // `netctl get pods -w -o wide` watcher started first, then `netctl apply` of
 // a Deployment of N skiff-hello pods (httpGet readiness probe, period 1 s).
 // Per pod: time from just before `apply` to the first watch line showing it
-// Running with an IP, and to the first showing it Ready (1/1). Then the
+// (created), bound to the node (scheduled), Running with an IP, and Ready
+// (1/1). Then the
 // Deployment is deleted and the time until every pod is gone and the agent
 // released every netns/veth/route/address is recorded (teardown).
 //
@@ -45,10 +46,12 @@ struct Options {
 };
 
 struct Sample {
-  std::vector<double> running_ms;  // per pod: apply -> Running with an IP
-  std::vector<double> ready_ms;    // per pod: apply -> Ready
-  double all_ready_ms = 0;         // apply -> last pod Ready
-  double teardown_ms = 0;          // delete -> all gone and released
+  std::vector<double> created_ms;    // per pod: apply -> first seen on the watch
+  std::vector<double> scheduled_ms;  // per pod: apply -> first seen bound to the node
+  std::vector<double> running_ms;    // per pod: apply -> Running with an IP
+  std::vector<double> ready_ms;      // per pod: apply -> Ready
+  double all_ready_ms = 0;           // apply -> last pod Ready
+  double teardown_ms = 0;            // delete -> all gone and released
 };
 
 // Nearest-rank percentile of unsorted values.
@@ -93,17 +96,19 @@ class PodWatcher {
     if (thread_.joinable()) thread_.join();
     stream_.Stop();
   }
-  // First times (since `t0`) each pod was seen Running with an IP / Ready.
-  void Times(Clock::time_point t0, std::map<std::string, double>* running,
-             std::map<std::string, double>* ready) {
+  // Milliseconds since `t0` at which each pod was first seen at each stage.
+  void Times(Clock::time_point t0, Sample* s) {
     std::lock_guard<std::mutex> l(mu_);
-    auto ms = [&](Clock::time_point t) {
-      return std::chrono::duration<double, std::milli>(t - t0).count();
+    auto ms = [&](const std::map<std::string, Clock::time_point>& stage) {
+      std::vector<double> out;
+      for (const auto& [name, t] : stage)
+        out.push_back(std::chrono::duration<double, std::milli>(t - t0).count());
+      return out;
     };
-    for (const auto& [name, t] : running_)
-      (*running)[name] = ms(t);
-    for (const auto& [name, t] : ready_)
-      (*ready)[name] = ms(t);
+    s->created_ms = ms(created_);
+    s->scheduled_ms = ms(scheduled_);
+    s->running_ms = ms(running_);
+    s->ready_ms = ms(ready_);
   }
   size_t ReadyCount() {
     std::lock_guard<std::mutex> l(mu_);
@@ -117,10 +122,13 @@ class PodWatcher {
       if (!stream_.ReadLine(&line, milliseconds(100))) continue;
       auto now = Clock::now();
       auto f = Fields(line);
-      // NAME READY STATUS RESTARTS AGE IP NODE ...
-      if (f.size() < 6) continue;
-      bool has_ip = std::any_of(f.begin() + 4, f.end(), LooksLikeIp);
+      // NAME READY STATUS RESTARTS AGE IP NODE ... (RESTARTS is one field:
+      // the pods never restart here).
+      if (f.size() < 7) continue;
+      bool has_ip = LooksLikeIp(f[5]);
       std::lock_guard<std::mutex> l(mu_);
+      created_.emplace(f[0], now);
+      if (f[6] != "<none>") scheduled_.emplace(f[0], now);
       if (f[2] == "Running" && has_ip) running_.emplace(f[0], now);
       if (f[1] == "1/1" && f[2] == "Running") ready_.emplace(f[0], now);
     }
@@ -130,7 +138,7 @@ class PodWatcher {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::mutex mu_;
-  std::map<std::string, Clock::time_point> running_, ready_;
+  std::map<std::string, Clock::time_point> created_, scheduled_, running_, ready_;
 };
 
 Result<Sample> RunOnce(CniMode mode, int pods, const Options& o) {
@@ -158,18 +166,13 @@ Result<Sample> RunOnce(CniMode mode, int pods, const Options& o) {
   while (watcher.ReadyCount() < static_cast<size_t>(pods) && Clock::now() < deadline)
     std::this_thread::sleep_for(milliseconds(50));
   watcher.Stop();
-  std::map<std::string, double> running, ready;
-  watcher.Times(t0, &running, &ready);
-  if (ready.size() < static_cast<size_t>(pods)) {
-    return Unavailable(std::to_string(ready.size()) + " of " + std::to_string(pods) +
+  Sample s;
+  watcher.Times(t0, &s);
+  if (s.ready_ms.size() < static_cast<size_t>(pods)) {
+    return Unavailable(std::to_string(s.ready_ms.size()) + " of " + std::to_string(pods) +
                        " pods Ready after " + std::to_string(o.timeout_s) + " s (" +
                        std::string(CniModeName(mode)) + ")\n" + cluster.Diagnostics());
   }
-  Sample s;
-  for (const auto& [name, ms] : running)
-    s.running_ms.push_back(ms);
-  for (const auto& [name, ms] : ready)
-    s.ready_ms.push_back(ms);
   s.all_ready_ms = *std::max_element(s.ready_ms.begin(), s.ready_ms.end());
   auto t1 = Clock::now();
   SKIFF_RETURN_IF_ERROR(cluster.DeleteAllAndCheckNoLeaks(seconds(o.timeout_s)));
@@ -270,8 +273,9 @@ int Main(int argc, char** argv) {
     }
   }
   std::printf(
-      "| pods | CNI | Running+IP p50 ms | Running+IP p99 ms | Ready p50 ms | Ready p99 ms | "
-      "all Ready ms | teardown ms | rounds |\n|---|---|---|---|---|---|---|---|---|\n");
+      "| pods | CNI | created p99 ms | scheduled p99 ms | Running+IP p50 ms | Running+IP p99 ms "
+      "| Ready p50 ms | Ready p99 ms | all Ready ms | teardown ms | rounds |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (int pods : o->pods) {
     for (int m = 0; m < 2; ++m) {
       const auto& rs = results[pods][m];
@@ -281,8 +285,10 @@ int Main(int argc, char** argv) {
           v.push_back(f(s));
         return Median(v);
       };
-      std::printf("| %d | %s | %s | %s | %s | %s | %s | %s | %zu |\n", pods,
+      std::printf("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %zu |\n", pods,
                   std::string(CniModeName(modes[m])).c_str(),
+                  Fmt(med([](const Sample& s) { return Percentile(s.created_ms, 99); })).c_str(),
+                  Fmt(med([](const Sample& s) { return Percentile(s.scheduled_ms, 99); })).c_str(),
                   Fmt(med([](const Sample& s) { return Percentile(s.running_ms, 50); })).c_str(),
                   Fmt(med([](const Sample& s) { return Percentile(s.running_ms, 99); })).c_str(),
                   Fmt(med([](const Sample& s) { return Percentile(s.ready_ms, 50); })).c_str(),

@@ -338,8 +338,10 @@ int Cluster::HostVethCount() const {
 
 Status Cluster::DeleteAllAndCheckNoLeaks(milliseconds timeout) {
   (void)Pods();  // record the UIDs of what is about to go
+  // Workloads first, then pods. The garbage collector deletes pods of the
+  // deleted workloads concurrently, hence --ignore-not-found.
   for (const char* kind : {"deployments", "statefulsets", "replicasets", "pods"}) {
-    RunResult r = Netctl({"delete", kind, "--all", "--wait=false"});
+    RunResult r = Netctl({"delete", kind, "--all", "--ignore-not-found", "--wait=false"});
     if (!r.ok()) return Internal(std::string("netctl delete ") + kind + " --all: " + r.out);
   }
   SKIFF_RETURN_IF_ERROR(WaitPods(
