@@ -1,19 +1,19 @@
 // The whole loop on a real node: skiff-agent runs a Deployment's pods as
-// busy-loop processes in cgroups, the collector scrapes the agent's
-// /stats/summary, and the HPA scales the Deployment up on the measured CPU;
-// when the loops stop, it scales down after the (shortened) stabilization
-// window. Runs in the node tests' fixture (a private network namespace, the
-// real skiff-cni and skiff-shim); everything it starts is removed with it.
+// busy-loop processes in cgroups, skiff-server's own collector scrapes the
+// agent's /stats/summary, and the server's HPA controller scales the
+// Deployment up on the measured CPU; when the loops stop, it scales down after
+// the (shortened) stabilization window. Runs in the node tests' fixture (a private network
+// namespace, the real skiff-cni and skiff-shim); everything it starts is removed with it.
 #include <fstream>
 
+#include "api/client/config.h"
 #include "api/client/typed.h"
 #include "api/labels.h"
 #include "api/manifest.h"
-#include "controlplane/autoscaler/hpa_controller.h"
-#include "controlplane/autoscaler/status.h"
-#include "controlplane/metrics/collector.h"
-#include "controlplane/metrics/scraper.h"
+#include "api/quantity.h"
+#include "controlplane/metrics/metrics_client.h"
 #include "skiff/api/apps.pb.h"
+#include "skiff/api/autoscaling.pb.h"
 #include "tests/node/fixture.h"
 
 namespace skiff::autoscaler {
@@ -25,24 +25,24 @@ using Steady = std::chrono::steady_clock;
 
 class HpaAgentTest : public node::testing::NodeTest {
  protected:
+  // skiff-server's own collector (scraping the agent with the server's token) and HPA
+  // controller, at test speed.
+  void Customize(server::ServerOptions& o) override {
+    NodeTest::Customize(o);
+    o.metrics_resolution = seconds(1);
+    o.hpa_sync_period = milliseconds(500);
+  }
+
   void SetUp() override {
     NodeTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     stop_file_ = work_ + "/stop-load";
-    scraper_ = std::make_unique<metrics::HttpScraper>(token_);
-    metrics::CollectorOptions c;
-    c.interval = seconds(1);
-    collector_ = std::make_unique<metrics::Collector>(*client_, *scraper_, c);
-    collector_->Start();
-    HpaControllerOptions o;
-    o.sync_period = milliseconds(500);
-    controller_ = std::make_unique<HorizontalPodAutoscalerController>(*client_, *collector_, o);
-    controller_->Start();
+    auto admin = api::LoadClientConfig(server_->admin_config_path());
+    ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+    metrics_ = metrics::NewRemoteMetricsClient(*admin, seconds(10));
   }
 
   void TearDown() override {
-    controller_.reset();
-    collector_.reset();
     if (!stop_file_.empty()) std::ofstream(stop_file_).put('\n');  // end any loop still running
     NodeTest::TearDown();
   }
@@ -53,9 +53,7 @@ class HpaAgentTest : public node::testing::NodeTest {
   }
 
   std::string stop_file_;
-  std::unique_ptr<metrics::HttpScraper> scraper_;
-  std::unique_ptr<metrics::Collector> collector_;
-  std::unique_ptr<HorizontalPodAutoscalerController> controller_;
+  std::unique_ptr<metrics::MetricsClient> metrics_;
 };
 
 TEST_F(HpaAgentTest, BusyLoopsScaleUpAndIdleScalesDown) {
@@ -105,12 +103,18 @@ spec:
   // Real usage from the pods' cgroups drives the scale-up to the maximum.
   ASSERT_TRUE(Eventually([&] { return SpecReplicas() == 3; }, seconds(120)))
       << "replicas stayed at " << SpecReplicas();
-  auto usage = collector_->ListPodMetrics("default", *api::Selector::Parse("app=burn"));
-  ASSERT_TRUE(usage.ok());
-  ASSERT_FALSE(usage->empty());
-  for (const auto& p : *usage) {
-    ASSERT_EQ(p.containers.size(), 1u);
-    EXPECT_GT(p.containers[0].cpu_nanocores, 50'000'000) << p.name << " is not burning CPU";
+  // The same figures through the server's metrics API (what netctl top reads).
+  metrics::ListMetricsRequest req;
+  req.set_namespace_("default");
+  req.set_label_selector("app=burn");
+  auto usage = metrics_->ListPodMetrics(req);
+  ASSERT_TRUE(usage.ok()) << usage.status().ToString();
+  ASSERT_GT(usage->items_size(), 0);
+  for (const auto& p : usage->items()) {
+    ASSERT_EQ(p.containers_size(), 1);
+    auto cpu = api::Quantity::Parse(p.containers(0).usage().at("cpu"));
+    ASSERT_TRUE(cpu.ok()) << p.containers(0).usage().at("cpu");
+    EXPECT_GT(cpu->MilliValue(), 50) << p.metadata().name() << " is not burning CPU";
   }
   auto status = api::GetObject<api::HorizontalPodAutoscaler>(*client_, "default", "burn");
   ASSERT_TRUE(status.ok());
