@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "node/pod/logs.h"
+#include "node/pod/volumes.h"
 #include "node/runtime/fs.h"
 
 namespace skiff::node {
@@ -401,7 +402,13 @@ void Agent::TearDownSaved(const PodState& state, const std::vector<ContainerHand
       state.cgroup.empty() ? options_.cgroup_parent + "/pod" + state.uid : state.cgroup;
   (void)cgroups_->KillAll(cgroup);
   (void)cgroups_->Remove(cgroup);
-  if (st.ok()) (void)RemoveTree(options_.root_dir + "/pods/" + state.uid);
+  if (st.ok()) {
+    // The pod's volume tmpfs mounts first: RemoveTree does not cross mount points.
+    std::string dir = options_.root_dir + "/pods/" + state.uid;
+    Status vst = PodVolumes(dir).TearDown();
+    if (!vst.ok()) Log()->warn("volumes of uid={}: {}", state.uid, vst.message());
+    (void)RemoveTree(dir);
+  }
   if (!state.ns.empty()) {
     (void)RemoveTree(PodLogDir(options_.root_dir + "/logs", state.ns, state.name, state.uid));
   }
@@ -454,7 +461,10 @@ void Agent::CleanupOrphans(bool startup) {
     (void)cgroups_->Remove(options_.cgroup_parent + "/" + child);
   }
   for (const auto& uid : pod_dirs) {
-    if (!known.count(uid)) (void)RemoveTree(options_.root_dir + "/pods/" + uid);
+    if (known.count(uid)) continue;
+    std::string dir = options_.root_dir + "/pods/" + uid;
+    (void)PodVolumes(dir).TearDown();
+    (void)RemoveTree(dir);
   }
   for (const auto& dir : log_dirs) {
     size_t us = dir.rfind('_');

@@ -72,7 +72,11 @@ TerminationView TerminationOf(const PodWorker::Container& c, const std::string& 
 
 PodWorker::PodWorker(WorkerServices services, WorkerOptions options,
                      std::shared_ptr<const api::Pod> pod)
-    : svc_(services), options_(std::move(options)), uid_(pod->metadata().uid()), pod_(pod) {
+    : svc_(services),
+      options_(std::move(options)),
+      uid_(pod->metadata().uid()),
+      pod_(pod),
+      volumes_(options_.pods_dir + "/" + uid_) {
   state_.uid = uid_;
   state_.ns = pod->metadata().namespace_();
   state_.name = pod->metadata().name();
@@ -275,6 +279,10 @@ void PodWorker::Step(const std::shared_ptr<const api::Pod>& pod, bool removed) {
     return;
   }
   if (!state_.sandbox_ready && !EnsureSandbox(*pod)) {
+    Publish(*pod, false);
+    return;
+  }
+  if (!SyncVolumes(*pod)) {
     Publish(*pod, false);
     return;
   }

@@ -34,6 +34,7 @@
 #include "node/pod/pod_state.h"
 #include "node/pod/prober.h"
 #include "node/pod/status.h"
+#include "node/pod/volumes.h"
 #include "node/runtime/cgroups.h"
 #include "node/runtime/runtime.h"
 #include "node/sandbox/pod_network.h"
@@ -129,6 +130,10 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   bool EnsureSandbox(const api::Pod& pod);
   Status WritePodFiles(const api::Pod& pod);
   void ReleaseSandbox(const api::Pod& pod);
+  // Publishes the pod's volumes (every sync: Secret/ConfigMap updates reach
+  // the files). False while a volume the pod has never had fails (FailedMount
+  // event; containers do not start); later failures keep the running pod.
+  bool SyncVolumes(const api::Pod& pod);
   std::string PodDir() const { return options_.pods_dir + "/" + uid_; }
   std::string LogDir(const api::Pod& pod) const;
 
@@ -180,6 +185,10 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   std::chrono::milliseconds sandbox_backoff_{0};
   std::chrono::steady_clock::time_point sandbox_retry_at_{};
   std::string sandbox_error_;
+  PodVolumes volumes_;
+  bool volumes_ready_ = false;  // every volume was published once
+  std::string volume_error_;    // the last FailedMount message (events once per change)
+  std::chrono::steady_clock::time_point volume_event_at_{};
   api::PodStatus last_published_;
   bool published_once_ = false;
   std::atomic<bool> done_{false};

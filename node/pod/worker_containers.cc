@@ -242,6 +242,13 @@ void PodWorker::StartContainer(const api::Pod& pod, Container& c) {
       cfg.mounts.push_back({etc + "/" + file, target, false});
     }
   }
+  auto volume_mounts = volumes_.MountsFor(pod, c.spec);
+  if (!volume_mounts.ok()) {
+    fail("CreateContainerConfigError", volume_mounts.status().message(), false);
+    return;
+  }
+  for (auto& m : *volume_mounts)
+    cfg.mounts.push_back(std::move(m));
   std::string log_dir = LogDir(pod);
   (void)MakeDirs(log_dir + "/" + name, 0755);
   PruneLogs(log_dir, name, 1);  // with the new one: current + previous

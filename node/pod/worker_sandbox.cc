@@ -125,6 +125,26 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod) {
   return true;
 }
 
+bool PodWorker::SyncVolumes(const api::Pod& pod) {
+  Status st = volumes_.SetUp(pod, svc_.host->EnvSourcesFor(pod));
+  if (st.ok()) {
+    volumes_ready_ = true;
+    volume_error_.clear();
+    return true;
+  }
+  // Kubelet repeats FailedMount while it lasts; once per message or minute here.
+  auto now = std::chrono::steady_clock::now();
+  if (st.message() != volume_error_ || now - volume_event_at_ >= std::chrono::minutes(1)) {
+    svc_.host->Event(pod, "Warning", "FailedMount", st.message());
+    Log()->warn("volumes pod={}/{}: {}", state_.ns, state_.name, st.message());
+    volume_error_ = st.message();
+    volume_event_at_ = now;
+  }
+  // Retried when a referenced Secret/ConfigMap changes (Poke) and at least this often.
+  ScheduleWake(std::chrono::seconds(2));
+  return volumes_ready_;
+}
+
 void PodWorker::ReleaseSandbox(const api::Pod& pod) {
   for (auto* list : {&init_, &app_}) {
     for (auto& c : *list)
@@ -141,6 +161,11 @@ void PodWorker::ReleaseSandbox(const api::Pod& pod) {
     std::lock_guard lock(mu_);
     pause_.reset();
   }
+  // Containers are gone: nothing holds the volumes any more.
+  Status vst = volumes_.TearDown();
+  if (!vst.ok())
+    Log()->warn("removing volumes pod={}/{}: {}", state_.ns, state_.name, vst.message());
+  volumes_ready_ = false;
   PodNetworkState net{state_.netns_path, state_.pod_ips, state_.network};
   Status st = svc_.network->Teardown(uid_, state_.ns, state_.name, net);
   if (!st.ok()) {

@@ -27,7 +27,8 @@ namespace skiff::node {
 
 struct MountSpec {
   std::string source;  // host path
-  std::string target;  // path inside the container (must exist on the node)
+  std::string target;  // path inside the container; created on the node when missing
+                       // (a directory, or an empty file for a file source)
   bool read_only = false;
 };
 

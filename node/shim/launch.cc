@@ -79,6 +79,34 @@ std::string ResolveExecutable(const std::string& name, const std::vector<std::st
   return "";
 }
 
+// mkdir -p; 0 or an errno.
+int MakeDirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    std::string prefix = path.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+  }
+  return 0;
+}
+
+// Kubelet creates a missing mountPath. The process runtime has no image
+// root filesystem, so it is created on the node's: a directory for a
+// directory source, an empty file (and its parents) for a file source.
+int EnsureMountTarget(const BindMount& m) {
+  struct stat st;
+  if (lstat(m.target.c_str(), &st) == 0) return 0;
+  if (stat(m.source.c_str(), &st) != 0) return errno;
+  if (S_ISDIR(st.st_mode)) return MakeDirs(m.target);
+  auto slash = m.target.rfind('/');
+  if (slash != std::string::npos && slash > 0) {
+    if (int err = MakeDirs(m.target.substr(0, slash)); err != 0) return err;
+  }
+  int fd = open(m.target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
 void ResetSignals() {
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
@@ -167,6 +195,9 @@ void LaunchContainer(const ShimConfig& c, int err_fd, int log_fd, int null_fd, b
       Fail(err_fd, "mount", errno, "mount /proc: " + Errno(errno));
     }
     for (const auto& m : c.mounts) {
+      if (int err = EnsureMountTarget(m); err != 0) {
+        Fail(err_fd, "mount", err, "create mount point " + m.target + ": " + Errno(err));
+      }
       if (mount(m.source.c_str(), m.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
         Fail(err_fd, "mount", errno,
              "bind mount " + m.source + " on " + m.target + ": " + Errno(errno));

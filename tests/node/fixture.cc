@@ -1,14 +1,17 @@
 #include "tests/node/fixture.h"
 
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "api/client/config.h"
@@ -143,7 +146,19 @@ void NodeTest::TearDown() {
   for (const auto& e : ListDir("/run/netns")) {
     if (e.rfind(prefix_, 0) == 0) (void)DeleteNetns("/run/netns/" + e);
   }
-  (void)RemoveTree(work_);
+  // Pods' volume tmpfs mounts (left by pods still running at the end), deepest first.
+  std::vector<std::string> mounts;
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  for (std::string line; std::getline(mountinfo, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (point.rfind(work_ + "/", 0) == 0) mounts.push_back(point);
+  }
+  std::sort(mounts.rbegin(), mounts.rend());
+  for (const auto& m : mounts)
+    EXPECT_EQ(umount2(m.c_str(), MNT_DETACH), 0) << m;
+  EXPECT_TRUE(RemoveTree(work_).ok()) << work_;
   ApiServerTest::TearDown();
 }
 

@@ -1,0 +1,48 @@
+// What a secret, configMap or projected volume holds: the files (relative
+// path -> bytes and mode) computed from the Secret/ConfigMap objects, as
+// kubelet's volume plugins compute them before handing them to AtomicWriter.
+//
+//   - all keys of the object, or only spec `items` (key -> path, own mode);
+//   - mode: items[].mode, else defaultMode, else 0400 for Secrets (Skiff's
+//     default, stricter than Kubernetes' 0644) and 0644 for ConfigMaps;
+//     projected volumes: their defaultMode, else the per-source default;
+//   - a missing object: an error (kubelet's FailedMount text, e.g.
+//     `secret "db" not found`) unless `optional`, then no files from it;
+//   - a missing key listed in items: an error unless `optional`, then skipped;
+//   - paths are relative, without ".." components, and may not collide
+//     ("a" and "a/b"): INVALID_ARGUMENT naming the path.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "node/pod/env.h"
+#include "skiff/api/core.pb.h"
+
+namespace skiff::node {
+
+struct FileProjection {
+  std::string data;
+  uint32_t mode = 0644;  // permission bits only
+  bool operator==(const FileProjection&) const = default;
+};
+using VolumePayload = std::map<std::string, FileProjection>;  // by relative path
+
+inline constexpr uint32_t kSecretDefaultMode = 0400;
+inline constexpr uint32_t kConfigMapDefaultMode = 0644;
+
+// The payload of `volume` of a pod in `ns`, looking objects up through
+// `sources.secret` / `sources.config_map`. INVALID_ARGUMENT for a volume
+// that is not secret, configMap or projected (only secret and configMap
+// projections are served; others are refused naming the source).
+Result<VolumePayload> ComputeVolumePayload(const std::string& ns, const api::Volume& volume,
+                                           const EnvSources& sources);
+
+// OK when `path` may be written below a volume's root: relative, not empty,
+// no "." or ".." components, not starting with "..".
+Status ValidatePayloadPath(const std::string& path);
+
+}  // namespace skiff::node

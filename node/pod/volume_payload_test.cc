@@ -1,0 +1,126 @@
+#include "node/pod/volume_payload.h"
+
+#include <gtest/gtest.h>
+
+#include <google/protobuf/util/json_util.h>
+
+namespace skiff::node {
+namespace {
+
+api::Volume VolumeFromJson(const std::string& json) {
+  api::Volume v;
+  auto st = google::protobuf::util::JsonStringToMessage(json, &v);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return v;
+}
+
+class PayloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto secret = std::make_shared<api::Secret>();
+    (*secret->mutable_data())["user"] = "admin";
+    (*secret->mutable_data())["password"] = std::string("s3cr\0t", 6);
+    auto cm = std::make_shared<api::ConfigMap>();
+    (*cm->mutable_data())["app.conf"] = "level=debug\n";
+    (*cm->mutable_binary_data())["blob"] = "\x01\x02";
+    sources_.secret = [secret](const std::string& ns, const std::string& name) {
+      return ns == "shop" && name == "db" ? secret : nullptr;
+    };
+    sources_.config_map = [cm](const std::string& ns, const std::string& name) {
+      return ns == "shop" && name == "cfg" ? cm : nullptr;
+    };
+  }
+  Result<VolumePayload> Compute(const std::string& json) {
+    return ComputeVolumePayload("shop", VolumeFromJson(json), sources_);
+  }
+  EnvSources sources_;
+};
+
+TEST_F(PayloadTest, SecretDefaultsTo0400AndEveryKey) {
+  auto p = Compute(R"({"name":"creds","secret":{"secretName":"db"}})");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ(p->at("user"), (FileProjection{"admin", 0400}));
+  EXPECT_EQ(p->at("password").data, std::string("s3cr\0t", 6));
+}
+
+TEST_F(PayloadTest, ItemsPickKeysPathsAndModes) {
+  auto p = Compute(
+      R"({"name":"creds","secret":{"secretName":"db","defaultMode":288,
+          "items":[{"key":"user","path":"conf/user.txt"},{"key":"password","path":"pw","mode":256}]}})");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->size(), 2u);
+  EXPECT_EQ(p->at("conf/user.txt").mode, 0440u);  // defaultMode 288 = 0440
+  EXPECT_EQ(p->at("pw").mode, 0400u);
+}
+
+TEST_F(PayloadTest, ConfigMapDefaultsTo0644WithBinaryData) {
+  auto p = Compute(R"({"name":"c","configMap":{"name":"cfg"}})");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->at("app.conf"), (FileProjection{"level=debug\n", 0644}));
+  EXPECT_EQ(p->at("blob").data, "\x01\x02");
+}
+
+TEST_F(PayloadTest, MissingObjectsAndKeys) {
+  auto missing = Compute(R"({"name":"creds","secret":{"secretName":"nope"}})");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(), "secret \"nope\" not found");
+  auto cm = Compute(R"({"name":"c","configMap":{"name":"nope"}})");
+  EXPECT_EQ(cm.status().message(), "configmap \"nope\" not found");
+  auto optional = Compute(R"({"name":"creds","secret":{"secretName":"nope","optional":true}})");
+  ASSERT_TRUE(optional.ok());
+  EXPECT_TRUE(optional->empty());
+  auto key = Compute(R"({"name":"c","configMap":{"name":"cfg","items":[{"key":"x","path":"x"}]}})");
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.status().message().find("non-existent config key: x"), std::string::npos);
+  auto skey =
+      Compute(R"({"name":"c","secret":{"secretName":"db","items":[{"key":"x","path":"x"}]}})");
+  EXPECT_NE(skey.status().message().find("non-existent secret key: x"), std::string::npos);
+  auto skipped = Compute(
+      R"({"name":"c","configMap":{"name":"cfg","optional":true,"items":[{"key":"x","path":"x"}]}})");
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_TRUE(skipped->empty());
+}
+
+TEST_F(PayloadTest, ProjectedMergesSources) {
+  auto p = Compute(R"({"name":"all","projected":{"sources":[
+      {"secret":{"name":"db","items":[{"key":"user","path":"db/user"}]}},
+      {"configMap":{"name":"cfg"}},
+      {"secret":{"name":"gone","optional":true}}]}})");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->size(), 3u);
+  EXPECT_EQ(p->at("db/user").mode, 0400u);
+  EXPECT_EQ(p->at("app.conf").mode, 0644u);
+  auto with_mode = Compute(R"({"name":"all","projected":{"defaultMode":384,"sources":[
+      {"configMap":{"name":"cfg"}}]}})");
+  ASSERT_TRUE(with_mode.ok());
+  EXPECT_EQ(with_mode->at("app.conf").mode, 0600u);
+  auto token = Compute(R"({"name":"t","projected":{"sources":[
+      {"serviceAccountToken":{"path":"token"}}]}})");
+  ASSERT_FALSE(token.ok());
+  EXPECT_NE(token.status().message().find("sources[0]"), std::string::npos);
+}
+
+TEST_F(PayloadTest, PathsAreRelativeAndCannotEscapeOrCollide) {
+  for (const char* bad : {"/etc/passwd", "../x", "a/../../x", "..data", "a//b", "a/", "./a", ""}) {
+    EXPECT_FALSE(ValidatePayloadPath(bad).ok()) << bad;
+  }
+  EXPECT_TRUE(ValidatePayloadPath("a/b.txt").ok());
+  auto escape = Compute(
+      R"({"name":"c","secret":{"secretName":"db","items":[{"key":"user","path":"../../etc/x"}]}})");
+  ASSERT_FALSE(escape.ok());
+  EXPECT_EQ(escape.status().code(), StatusCode::kInvalidArgument);
+  auto collide = Compute(R"({"name":"c","secret":{"secretName":"db","items":[
+      {"key":"user","path":"a"},{"key":"password","path":"a/b"}]}})");
+  ASSERT_FALSE(collide.ok());
+  EXPECT_NE(collide.status().message().find("conflict"), std::string::npos);
+}
+
+TEST_F(PayloadTest, OtherVolumeTypesAreRefused) {
+  auto p = Compute(R"({"name":"h","hostPath":{"path":"/"}})");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace skiff::node
