@@ -177,10 +177,11 @@ Status Cluster::StartServer() {
   std::string data = work_ + "/server";
   admin_conf_ = data + "/admin.conf";
   std::string listen = "127.0.0.1:" + std::to_string(net::FreeLoopbackPort());
-  SKIFF_RETURN_IF_ERROR(server_.Start({BinPath(options_, "skiff-server"), "--data-dir", data,
-                                       "--listen", listen, "--metrics-listen", "", "--cluster-cidr",
-                                       "10.244.0.0/16", "--log-level", options_.log_level},
-                                      work_ + "/server.log", options_.daemon_cpus));
+  SKIFF_RETURN_IF_ERROR(server_.Start(
+      {BinPath(options_, "skiff-server"), "--data-dir", data, "--listen", listen,
+       "--metrics-listen", "", "--cluster-cidr", "10.244.0.0/16", "--node-cidr-mask-size-ipv4",
+       std::to_string(options_.node_cidr_mask_v4), "--log-level", options_.log_level},
+      work_ + "/server.log", options_.daemon_cpus));
   bool up = Eventually(
       [&] {
         if (!server_.Running()) return true;  // reported below

@@ -58,6 +58,7 @@ struct ClusterOptions {
   std::string daemon_cpus;  // CPU list for server and agent (and so the pods); "" = any
   std::string tag = "e2e";  // name prefix: node, cgroup parent, bridge
   std::string log_level = "info";
+  int node_cidr_mask_v4 = 24;  // prefix length of the node's podCIDR
 };
 
 class Cluster {
@@ -119,6 +120,8 @@ class Cluster {
   pid_t agent_pid() const { return agent_.pid(); }
   pid_t server_pid() const { return server_.pid(); }
   const std::set<std::string>& seen_uids() const { return uids_; }
+  bool AgentRunning() { return agent_.Running(); }
+  bool ServerRunning() { return server_.Running(); }
 
  private:
   explicit Cluster(ClusterOptions options);

@@ -25,7 +25,7 @@ void E2eTest::SetUp() {
   if (!g_netns_status.ok()) {
     GTEST_SKIP() << "no private network namespace: " << g_netns_status.ToString();
   }
-  auto c = Cluster::Start({});
+  auto c = Cluster::Start(Options());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   cluster_ = std::move(*c);
 }

@@ -21,6 +21,8 @@ class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // The cluster each test of the fixture gets (default: skiff-cni, /24).
+  virtual ClusterOptions Options() const { return {}; }
 
   // A skiff-hello workload spec named `name` with the cluster's binary.
   HelloSpec Hello(const std::string& name, int replicas = 3) const;

@@ -35,12 +35,17 @@ Result<std::vector<const Value*>> Items(const Value& doc, std::string_view what)
   return out;
 }
 
-bool ConditionTrue(const Value* conditions, std::string_view type) {
-  if (!conditions || !conditions->is_array()) return false;
+const Value* Condition(const Value* conditions, std::string_view type) {
+  if (!conditions || !conditions->is_array()) return nullptr;
   for (const auto& c : conditions->as_array()) {
-    if (Str(c.Find("type")) == type) return Str(c.Find("status")) == "True";
+    if (Str(c.Find("type")) == type) return &c;
   }
-  return false;
+  return nullptr;
+}
+
+bool ConditionTrue(const Value* conditions, std::string_view type) {
+  const Value* c = Condition(conditions, type);
+  return c && Str(c->Find("status")) == "True";
 }
 
 PodInfo ParsePod(const Value& p) {
@@ -72,6 +77,11 @@ PodInfo ParsePod(const Value& p) {
   pod.phase = Str(At(status, {"phase"}));
   pod.pod_ip = Str(At(status, {"podIP"}));
   pod.ready = ConditionTrue(At(status, {"conditions"}), "Ready");
+  if (const Value* sc = Condition(At(status, {"conditions"}), "PodScheduled")) {
+    pod.scheduled_status = Str(sc->Find("status"));
+    pod.scheduled_reason = Str(sc->Find("reason"));
+    pod.scheduled_message = Str(sc->Find("message"));
+  }
   const Value* cs = At(status, {"containerStatuses"});
   if (cs && cs->is_array() && !cs->as_array().empty()) {
     pod.all_running = true;
@@ -80,6 +90,9 @@ PodInfo ParsePod(const Value& p) {
       if (rc && rc->is_int()) pod.restarts += static_cast<int>(rc->as_int());
       if (!At(&c, {"state", "running"})) pod.all_running = false;
     }
+    const Value& first = cs->as_array()[0];
+    pod.waiting_reason = Str(At(&first, {"state", "waiting", "reason"}));
+    pod.waiting_message = Str(At(&first, {"state", "waiting", "message"}));
   }
   return pod;
 }

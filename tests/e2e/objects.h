@@ -27,6 +27,11 @@ struct PodInfo {
   int restarts = 0;                        // sum of the containers' restartCount
   bool all_running = false;                // every container state is `running`
   std::map<std::string, std::string> env;  // first container's literal env values
+  // The first container's waiting state ("" when not waiting).
+  std::string waiting_reason, waiting_message;
+  // The PodScheduled condition's status ("True", "False", "" when absent),
+  // reason and message (the scheduler's "0/1 nodes are available: ...").
+  std::string scheduled_status, scheduled_reason, scheduled_message;
 
   std::string Label(const std::string& key) const;
   std::string Env(const std::string& name) const;  // "" when unset
