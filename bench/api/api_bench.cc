@@ -26,6 +26,7 @@
 
 #include "api/client/remote_client.h"
 #include "api/client/typed.h"
+#include "bench/api/bench_cluster.h"
 #include "common/flags.h"
 #include "common/net.h"
 #include "skiff/api/core.pb.h"
@@ -33,7 +34,10 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-namespace fs = std::filesystem;
+using skiff::bench::Cluster;
+using skiff::bench::ClusterSpec;
+using skiff::bench::Median;
+using skiff::bench::Percentile;
 
 struct Options {
   std::string server_bin = "build/bin/skiff-server";
@@ -44,7 +48,7 @@ struct Options {
   int64_t watchers = 100;
   int64_t watch_events = 300;
   int64_t watch_rate = 100;  // updates per second
-  std::string attach;         // admin.conf of a running server: measure it once
+  std::string attach;        // admin.conf of a running server: measure it once
 };
 
 struct RoundResult {
@@ -52,97 +56,6 @@ struct RoundResult {
   double create_p50_ms = 0, create_p99_ms = 0;
   double watch_p50_ms = 0, watch_p99_ms = 0;
   size_t deliveries = 0;
-};
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t idx = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
-  return v[idx];
-}
-
-double Median(std::vector<double> v) {
-  return Percentile(std::move(v), 0.5);
-}
-
-pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = freopen(log.c_str(), "w", stderr);
-    (void)f;
-    f = freopen("/dev/null", "w", stdout);
-    (void)f;
-    std::vector<char*> args;
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-void Kill(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-}
-
-// One backend's server (and etcd) for one round.
-class Cluster {
- public:
-  // Attaches to a running server (for profiling it).
-  explicit Cluster(const std::string& admin_conf) : admin_conf_(admin_conf) {
-    auto c = skiff::api::ConnectFromFile(admin_conf_);
-    if (c.ok() && (*c)->Version().ok()) client_ = std::move(*c);
-  }
-  Cluster(const Options& o, const std::string& backend) {
-    char tmpl[] = "/tmp/skiff-api-bench-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    std::string store = "sqlite:" + dir_ + "/db";
-    if (backend == "etcd") {
-      uint16_t cport = skiff::net::FreeLoopbackPort(), pport = skiff::net::FreeLoopbackPort();
-      std::string c = "http://127.0.0.1:" + std::to_string(cport);
-      std::string p = "http://127.0.0.1:" + std::to_string(pport);
-      etcd_ = Spawn(
-          {"taskset", "-c", "1", o.etcd_bin, "--name=bench", "--data-dir=" + dir_ + "/etcd",
-           "--listen-client-urls=" + c, "--advertise-client-urls=" + c, "--listen-peer-urls=" + p,
-           "--initial-advertise-peer-urls=" + p, "--initial-cluster=bench=" + p},
-          dir_ + "/etcd.log");
-      store = "etcd://127.0.0.1:" + std::to_string(cport);
-    }
-    // The server waits for etcd itself (it retries its store at start).
-    uint16_t port = skiff::net::FreeLoopbackPort();
-    admin_conf_ = dir_ + "/admin.conf";
-    server_ = Spawn({"taskset", "-c", "1", o.server_bin, "--data-dir", dir_, "--store", store,
-                     "--listen", "127.0.0.1:" + std::to_string(port), "--metrics-listen", "",
-                     "--compaction-interval", "0", "--log-level", "warn"},
-                    dir_ + "/server.log");
-    for (int i = 0; i < 300 && !client_; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      auto c = skiff::api::ConnectFromFile(admin_conf_);
-      if (c.ok() && (*c)->Version().ok()) client_ = std::move(*c);
-    }
-  }
-  ~Cluster() {
-    client_.reset();
-    Kill(server_);
-    Kill(etcd_);
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  bool ready() const { return client_ != nullptr; }
-  std::unique_ptr<skiff::api::ApiClient> NewClient() {
-    auto c = skiff::api::ConnectFromFile(admin_conf_);
-    return c.ok() ? std::move(*c) : nullptr;
-  }
-  skiff::api::ApiClient& client() { return *client_; }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-  std::string admin_conf_;
-  pid_t etcd_ = -1, server_ = -1;
-  std::unique_ptr<skiff::api::ApiClient> client_;
 };
 
 skiff::api::ConfigMap Object(const std::string& name, const std::string& value) {
@@ -294,7 +207,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::vector<RoundResult>> results;
   for (int round = 0; round < o.rounds; ++round) {
     for (const char* backend : {"sqlite", "etcd"}) {
-      Cluster cluster(o, backend);
+      Cluster cluster(ClusterSpec{o.server_bin, o.etcd_bin, backend, {}});
       if (!cluster.ready()) {
         std::fprintf(stderr, "round %d %s: server did not start (see %s)\n", round, backend,
                      cluster.dir().c_str());
