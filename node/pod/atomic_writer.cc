@@ -38,20 +38,21 @@ size_t CountFiles(const std::string& dir) {
   return n;
 }
 
-bool SameContent(const std::string& version_dir, const VolumePayload& payload) {
+bool SameContent(const std::string& version_dir, const VolumePayload& payload, int64_t gid) {
   if (CountFiles(version_dir) != payload.size()) return false;
   for (const auto& [path, file] : payload) {
     std::string p = version_dir + "/" + path;
     struct stat st;
     if (lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
     if ((st.st_mode & 0777) != file.mode) return false;
+    if (gid >= 0 && st.st_gid != static_cast<gid_t>(gid)) return false;
     auto data = ReadFile(p);
     if (!data.ok() || *data != file.data) return false;
   }
   return true;
 }
 
-Status WriteExact(const std::string& path, const FileProjection& file) {
+Status WriteExact(const std::string& path, const FileProjection& file, int64_t gid) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return ErrnoStatus("create", path, errno);
   size_t off = 0;
@@ -65,6 +66,11 @@ Status WriteExact(const std::string& path, const FileProjection& file) {
     }
     off += static_cast<size_t>(n);
   }
+  if (gid >= 0 && fchown(fd, static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) {
+    int err = errno;
+    close(fd);
+    return ErrnoStatus("chown", path, err);
+  }
   // fchmod, not the open mode: the umask must not change what the spec asked.
   if (fchmod(fd, file.mode) != 0) {
     int err = errno;
@@ -75,7 +81,7 @@ Status WriteExact(const std::string& path, const FileProjection& file) {
   return Status::Ok();
 }
 
-Result<std::string> NewVersionDir(const std::string& dir) {
+Result<std::string> NewVersionDir(const std::string& dir, int64_t gid) {
   auto now = std::chrono::system_clock::now();
   std::time_t secs = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};
@@ -90,12 +96,16 @@ Result<std::string> NewVersionDir(const std::string& dir) {
   std::string tmpl = dir + "/.." + stamp + suffix;
   if (mkdtemp(tmpl.data()) == nullptr) return ErrnoStatus("create version dir", tmpl, errno);
   if (chmod(tmpl.c_str(), 0755) != 0) return ErrnoStatus("chmod", tmpl, errno);
+  if (gid >= 0 && chown(tmpl.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(gid)) != 0) {
+    return ErrnoStatus("chown", tmpl, errno);
+  }
   return tmpl.substr(dir.size() + 1);
 }
 
 }  // namespace
 
-Result<bool> WriteVolumeAtomically(const std::string& dir, const VolumePayload& payload) {
+Result<bool> WriteVolumeAtomically(const std::string& dir, const VolumePayload& payload,
+                                   int64_t gid) {
   std::set<std::string> top;
   for (const auto& [path, unused] : payload) {
     SKIFF_RETURN_IF_ERROR(ValidatePayloadPath(path));
@@ -106,17 +116,17 @@ Result<bool> WriteVolumeAtomically(const std::string& dir, const VolumePayload& 
   ssize_t len = readlink(data_link.c_str(), buf, sizeof buf - 1);
   std::string old_version = len > 0 ? std::string(buf, static_cast<size_t>(len)) : "";
   bool changed = true;
-  if (!old_version.empty() && SameContent(dir + "/" + old_version, payload)) {
+  if (!old_version.empty() && SameContent(dir + "/" + old_version, payload, gid)) {
     changed = false;
   } else {
-    auto version = NewVersionDir(dir);
+    auto version = NewVersionDir(dir, gid);
     if (!version.ok()) return version.status();
     std::string vdir = dir + "/" + *version;
     Status st = Status::Ok();
     for (const auto& [path, file] : payload) {
       auto slash = path.rfind('/');
       if (slash != std::string::npos) st = MakeDirs(vdir + "/" + path.substr(0, slash), 0755);
-      if (st.ok()) st = WriteExact(vdir + "/" + path, file);
+      if (st.ok()) st = WriteExact(vdir + "/" + path, file, gid);
       if (!st.ok()) break;
     }
     std::string tmp_link = dir + "/" + kDataTmpLink;

@@ -17,6 +17,7 @@
 // worker thread).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/status.h"
@@ -25,8 +26,11 @@
 namespace skiff::node {
 
 // Publishes `payload` into `dir` (which must exist). Returns true when the
-// published set changed. Errors name the path; on error the previously
-// published version stays in place.
-Result<bool> WriteVolumeAtomically(const std::string& dir, const VolumePayload& payload);
+// published set changed. `gid` >= 0: files and directories of the version
+// belong to that group (the pod's fsGroup), a change of it is a change.
+// Errors name the path; on error the previously published version stays in
+// place.
+Result<bool> WriteVolumeAtomically(const std::string& dir, const VolumePayload& payload,
+                                   int64_t gid = -1);
 
 }  // namespace skiff::node

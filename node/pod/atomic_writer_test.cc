@@ -98,5 +98,21 @@ TEST_F(AtomicWriterTest, BadPathsChangeNothing) {
   EXPECT_FALSE(PathExists(dir_ + "/../escape"));
 }
 
+TEST_F(AtomicWriterTest, GroupOwnershipIsAppliedAndIsAChange) {
+  if (geteuid() != 0) GTEST_SKIP() << "chown to another group needs root";
+  VolumePayload p{{"k", {"v", 0440}}};
+  ASSERT_TRUE(WriteVolumeAtomically(dir_, p).ok());
+  std::string version = Link("..data");
+  auto changed = WriteVolumeAtomically(dir_, p, 2345);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_TRUE(*changed);
+  EXPECT_NE(Link("..data"), version);
+  struct stat st;
+  ASSERT_EQ(stat((dir_ + "/k").c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, 2345u);
+  EXPECT_EQ(st.st_mode & 0777, 0440u);
+  EXPECT_FALSE(*WriteVolumeAtomically(dir_, p, 2345));
+}
+
 }  // namespace
 }  // namespace skiff::node

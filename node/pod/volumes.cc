@@ -55,6 +55,18 @@ size_t Depth(const std::string& path) {
   return static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
 }
 
+// 0777 (kubelet's emptyDir mode, whatever the umask); with an fsGroup also
+// that group and the setgid bit, so files created inside inherit the group.
+Status SetEmptyDirOwnership(const std::string& dir, int64_t fs_group) {
+  if (fs_group >= 0 &&
+      chown(dir.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(fs_group)) != 0) {
+    return ErrnoStatus("chown", dir, errno);
+  }
+  if (chmod(dir.c_str(), fs_group >= 0 ? 02777 : 0777) != 0)
+    return ErrnoStatus("chmod", dir, errno);
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool IsSupportedVolume(const api::Volume& volume) {
@@ -94,6 +106,10 @@ Status PodVolumes::SetUp(const api::Pod& pod, const EnvSources& sources) {
           FailedPrecondition("MountVolume.SetUp failed for volume \"" + volume + "\" : " + message);
     }
   };
+  // fsGroup, as kubelet's SetVolumeOwnership: the group owns the files, which it may read
+  // (read-only volumes: mode |= 0440); emptyDirs get the group and the setgid bit.
+  const auto& psc = pod.spec().security_context();
+  int64_t fs_group = psc.has_fs_group() ? psc.fs_group() : -1;
   bool need_tmpfs = false;
   for (const auto& v : pod.spec().volumes())
     need_tmpfs = need_tmpfs || IsProjection(v);
@@ -102,6 +118,12 @@ Status PodVolumes::SetUp(const api::Pod& pod, const EnvSources& sources) {
     if (!st.ok()) return FailedPrecondition("MountVolume.SetUp failed: " + st.message());
   }
   for (const auto& v : pod.spec().volumes()) {
+    // The API allows only DNS labels; a name is a directory name here, so check again.
+    if (v.name().empty() || v.name().find('/') != std::string::npos || v.name() == "." ||
+        v.name() == "..") {
+      failed(v.name(), "invalid volume name");
+      continue;
+    }
     std::string dir = VolumeDir(v);
     if (IsProjection(v)) {
       auto payload = ComputeVolumePayload(pod.metadata().namespace_(), v, sources);
@@ -109,8 +131,12 @@ Status PodVolumes::SetUp(const api::Pod& pod, const EnvSources& sources) {
         failed(v.name(), payload.status().message());
         continue;
       }
+      if (fs_group >= 0) {
+        for (auto& [path, file] : *payload)
+          file.mode |= 0440;
+      }
       Status st = MakeDirs(dir, 0755);
-      if (st.ok()) st = WriteVolumeAtomically(dir, *payload).status();
+      if (st.ok()) st = WriteVolumeAtomically(dir, *payload, fs_group).status();
       if (!st.ok()) failed(v.name(), st.message());
     } else if (v.has_empty_dir()) {
       Status st = Status::Ok();
@@ -127,8 +153,8 @@ Status PodVolumes::SetUp(const api::Pod& pod, const EnvSources& sources) {
         st = EnsureTmpfs(dir, options);
       } else if (!PathExists(dir)) {
         st = MakeDirs(dir, 0777);
-        if (st.ok() && chmod(dir.c_str(), 0777) != 0) st = ErrnoStatus("chmod", dir, errno);
       }
+      if (st.ok()) st = SetEmptyDirOwnership(dir, fs_group);
       if (!st.ok()) failed(v.name(), st.message());
     } else if (mounted.count(v.name())) {
       failed(v.name(), std::string(TypeName(v)) + " volumes are not supported by skiff-agent");

@@ -17,6 +17,10 @@
 // Kubernetes) and refused when it resolves outside the volume. TearDown
 // unmounts and removes everything.
 //
+// With spec.securityContext.fsGroup, as kubelet does: the files of secret,
+// configMap and projected volumes belong to that group and are group-readable
+// (mode |= 0440), emptyDirs belong to it with the setgid bit (02777).
+//
 // Volume types other than these four are refused when a container mounts
 // them (FailedMount), and ignored otherwise.
 // Not thread-safe: the pod worker's thread only.

@@ -6,6 +6,7 @@
 // after the pod is gone. Containers copy what they see into files under the
 // test's private directory, which the test reads from outside.
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/vfs.h>
 
@@ -184,6 +185,33 @@ TEST_F(VolumeTest, EmptyDirIsSharedAndWritable) {
   EXPECT_EQ(Read(out), "777\n");
   std::string dir = work_ + "/agent/pods/" + created.metadata().uid() + "/volumes/scratch";
   EXPECT_EQ(Read(dir + "/f"), "hi\n");
+}
+
+TEST_F(VolumeTest, FsGroupLetsANonRootContainerReadItsSecret) {
+  CreateSecret("grp", {{"k", "for-group"}});
+  ASSERT_EQ(chmod(work_.c_str(), 0711), 0);  // uid 1000 must reach the mount point below
+  std::string mnt = work_ + "/mnt/grp";
+  api::Pod pod = MakePod(
+      "grp",
+      {"sh", "-c", "id -u; cat " + mnt + "/k; echo; stat -L -c '%a %g' " + mnt + "/k; sleep 3600"});
+  auto* sc = pod.mutable_spec()->mutable_security_context();
+  sc->set_run_as_user(1000);
+  sc->set_fs_group(2000);
+  auto* secret = AddVolume(pod, "grp")->mutable_secret();
+  secret->set_secret_name("grp");
+  secret->set_default_mode(0400);
+  AddMount(pod, "grp", mnt);
+  Create(pod);
+  ASSERT_TRUE(WaitFor("grp", Running));
+  std::string logs;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        logs = AgentGet("/containerLogs/default/grp/main").second;
+        return logs.find("440 2000") != std::string::npos;
+      },
+      20s))
+      << logs;
+  EXPECT_EQ(logs, "1000\nfor-group\n440 2000\n");
 }
 
 TEST_F(VolumeTest, AgentRestartAdoptsVolumesAndCleansUpDeletedPods) {
