@@ -65,6 +65,31 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// admin.conf with its token line replaced.
+Result<std::string> WithToken(const std::string& conf, const std::string& token) {
+  if (token.empty() || token.find_first_of(" \n") != std::string::npos) {
+    return InvalidArgument("netctl create token: unexpected output \"" + token + "\"");
+  }
+  std::istringstream in(conf);
+  std::string out;
+  bool replaced = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("token:", 0) == 0) {
+      line = "token: " + token;
+      replaced = true;
+    }
+    out += line + "\n";
+  }
+  if (!replaced) return InvalidArgument("admin.conf: no \"token:\" line");
+  return out;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 Status EnterPrivateNetns() {
@@ -194,10 +219,14 @@ Status Cluster::StartServer() {
 }
 
 Status Cluster::StartAgent() {
-  // The agent runs with admin.conf: with a node token from `netctl create
-  // token --node` the node authorizer refuses its cluster-wide ConfigMap and
-  // Secret informers and the agent never starts (see docs/e2e.md).
-  node_conf_ = admin_conf_;
+  // The agent gets its own credentials, as on a real node: admin.conf's
+  // server and CA with a node token (system:node:<name>, node authorizer).
+  RunResult tok = Netctl({"create", "token", "--node", node_});
+  if (!tok.ok()) return Internal("netctl create token --node " + node_ + ": " + tok.out);
+  auto conf = WithToken(ReadFile(admin_conf_), Trim(tok.out));
+  if (!conf.ok()) return conf.status();
+  node_conf_ = work_ + "/node.conf";
+  SKIFF_RETURN_IF_ERROR(node::WriteFileAtomic(node_conf_, *conf, 0600));
   std::string bin_dir = cni_bin_dir_;
   SKIFF_RETURN_IF_ERROR(agent_.Start(
       {BinPath(options_, "skiff-agent"), "--config", node_conf_, "--node-name", node_, "--node-ip",
