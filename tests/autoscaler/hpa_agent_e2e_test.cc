@@ -116,10 +116,19 @@ spec:
     ASSERT_TRUE(cpu.ok()) << p.containers(0).usage().at("cpu");
     EXPECT_GT(cpu->MilliValue(), 50) << p.metadata().name() << " is not burning CPU";
   }
-  auto status = api::GetObject<api::HorizontalPodAutoscaler>(*client_, "default", "burn");
-  ASSERT_TRUE(status.ok());
-  ASSERT_EQ(status->status().current_metrics_size(), 1);
-  EXPECT_GT(status->status().current_metrics(0).resource().current().average_utilization(), 50);
+  // The status reports the measured utilization (an evaluation right after the scale-up may
+  // see the new pods without samples yet: wait for one that measured).
+  int utilization = -1;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto status = api::GetObject<api::HorizontalPodAutoscaler>(*client_, "default", "burn");
+        if (!status.ok() || status->status().current_metrics_size() != 1) return false;
+        utilization =
+            status->status().current_metrics(0).resource().current().average_utilization();
+        return utilization > 50;
+      },
+      seconds(30)))
+      << "last utilization " << utilization;
   EXPECT_LE(SpecReplicas(), 3);
 
   // Stop the load: after the 5 s window, back to the minimum.

@@ -158,7 +158,13 @@ void NodeTest::TearDown() {
   std::sort(mounts.rbegin(), mounts.rend());
   for (const auto& m : mounts)
     EXPECT_EQ(umount2(m.c_str(), MNT_DETACH), 0) << m;
-  EXPECT_TRUE(RemoveTree(work_).ok()) << work_;
+  // Shims of killed containers may still be writing their exit records: retry a little.
+  Status removed = RemoveTree(work_);
+  for (int i = 0; i < 50 && (!removed.ok() || PathExists(work_)); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    removed = RemoveTree(work_);
+  }
+  EXPECT_TRUE(removed.ok() && !PathExists(work_)) << work_ << ": " << removed.ToString();
   ApiServerTest::TearDown();
 }
 
