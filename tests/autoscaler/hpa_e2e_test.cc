@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -537,6 +539,50 @@ TEST_F(HpaServerTest, ServerWiredHpaScalesUpUnderLoadAndDownAfterTheWindow) {
     }
   }
   EXPECT_TRUE(went_down);
+}
+
+}  // namespace
+}  // namespace skiff::autoscaler
+
+namespace skiff::autoscaler {
+namespace {
+
+// Bad autoscaling options stop skiff-server at start, naming the flag, before it creates
+// anything in its data directory.
+TEST(HpaServerOptionsTest, BadValuesAreRefusedNamingTheFlag) {
+  struct Case {
+    std::function<void(server::ServerOptions&)> set;
+    std::string flag;
+  };
+  std::vector<Case> cases = {
+      {[](server::ServerOptions& o) { o.hpa_tolerance = 1.5; },
+       "--horizontal-pod-autoscaler-tolerance"},
+      {[](server::ServerOptions& o) { o.hpa_tolerance = -0.1; },
+       "--horizontal-pod-autoscaler-tolerance"},
+      {[](server::ServerOptions& o) { o.hpa_sync_period = milliseconds(0); },
+       "--horizontal-pod-autoscaler-sync-period"},
+      {[](server::ServerOptions& o) { o.metrics_resolution = milliseconds(-1); },
+       "--metrics-resolution"},
+      {[](server::ServerOptions& o) { o.hpa_downscale_stabilization = seconds(-1); },
+       "--horizontal-pod-autoscaler-downscale-stabilization"},
+  };
+  for (const auto& c : cases) {
+    char tmpl[] = "/tmp/skiff-hpa-opts-XXXXXX";
+    std::string dir = mkdtemp(tmpl);
+    server::ServerOptions o;
+    o.data_dir = dir + "/data";
+    o.listen = "127.0.0.1:0";
+    o.metrics_listen = "";
+    c.set(o);
+    auto s = server::Server::Start(o);
+    EXPECT_FALSE(s.ok()) << c.flag;
+    if (!s.ok()) {
+      EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << s.status().ToString();
+      EXPECT_NE(s.status().message().find(c.flag), std::string::npos) << s.status().ToString();
+    }
+    EXPECT_FALSE(std::filesystem::exists(o.data_dir)) << "created " << o.data_dir;
+    std::filesystem::remove_all(dir);
+  }
 }
 
 }  // namespace
