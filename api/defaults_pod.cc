@@ -9,6 +9,9 @@ namespace skiff::api {
 namespace {
 
 constexpr int kDefaultFileMode = 0644;  // 420, as Kubernetes
+// Secrets are readable by their owner only unless the manifest says otherwise
+// (Kubernetes defaults them to 0644 too; Skiff is stricter by design).
+constexpr int kDefaultSecretFileMode = 0400;
 
 // Kubernetes: Always when the image has no tag or the tag "latest" (and no digest),
 // IfNotPresent otherwise.
@@ -84,7 +87,7 @@ void DefaultVolume(Volume* v) {
                     v->has_ephemeral() || v->has_image();
   if (!has_source) v->mutable_empty_dir();
   if (v->has_secret() && !v->secret().has_default_mode()) {
-    v->mutable_secret()->set_default_mode(kDefaultFileMode);
+    v->mutable_secret()->set_default_mode(kDefaultSecretFileMode);
   }
   if (v->has_config_map() && !v->config_map().has_default_mode()) {
     v->mutable_config_map()->set_default_mode(kDefaultFileMode);

@@ -46,6 +46,8 @@ spec:
       items:
       - path: name
         fieldRef: {fieldPath: metadata.name}
+  - name: sec-default
+    secret: {secretName: s}
   containers:
   - name: latest
     image: nginx
@@ -91,6 +93,7 @@ spec:
   EXPECT_EQ(s.volumes(3).host_path().type(), "");
   EXPECT_EQ(s.volumes(4).downward_api().default_mode(), 420);
   EXPECT_EQ(s.volumes(4).downward_api().items(0).field_ref().api_version(), "v1");
+  EXPECT_EQ(s.volumes(5).secret().default_mode(), 0400);  // owner-only unless asked
 
   const Container& c = s.containers(0);
   EXPECT_EQ(c.image_pull_policy(), "Always");
