@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
     skiff::log::Get("server")->info("signal {}: shutting down", sig);
     (*server)->Shutdown();
   });
+  // Returns once Shutdown() has finished (on the waiter thread).
   (*server)->Wait();
-  waiter.detach();
+  waiter.join();
   return 0;
 }

@@ -68,6 +68,7 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
+  bool stopped = false;  // Shutdown() has finished
   std::thread compactor;
 
   void CompactLoop() {
@@ -347,11 +348,14 @@ void Server::Shutdown() {
   if (impl_->collector) impl_->collector->Stop();
   impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   impl_->metrics.reset();
+  std::lock_guard lock(impl_->mu);
+  impl_->stopped = true;
+  impl_->cv.notify_all();
 }
 
 void Server::Wait() {
   std::unique_lock lock(impl_->mu);
-  impl_->cv.wait(lock, [&] { return impl_->stopping; });
+  impl_->cv.wait(lock, [&] { return impl_->stopped; });
 }
 
 uint16_t Server::port() const {

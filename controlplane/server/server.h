@@ -62,7 +62,7 @@ class Server {
   ~Server();  // Shutdown()
 
   void Shutdown();
-  // Blocks until Shutdown() is called from another thread.
+  // Blocks until Shutdown(), called from another thread, has finished.
   void Wait();
 
   uint16_t port() const;

@@ -1,5 +1,7 @@
 #include "node/agent/options.h"
 
+#include <functional>
+
 #include "api/quantity.h"
 #include "common/flags.h"
 
@@ -80,6 +82,15 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
     }
     o.node_labels[l.substr(0, eq)] = l.substr(eq + 1);
   }
+  // Pod namespaces carry the node's name: an agent treats unknown namespaces
+  // with its prefix as orphans, so agents sharing a netns dir (several
+  // nodes on one machine) must not see each other's.
+  std::string node_key = o.node_name;
+  if (node_key.size() > 40) {
+    node_key = node_key.substr(0, 31) + "-" +
+               std::to_string(std::hash<std::string>{}(o.node_name) % 100000000);
+  }
+  o.network.netns_prefix = "skiff-" + node_key + "-";
   return cl;
 }
 

@@ -23,6 +23,7 @@ TEST(OptionsTest, Defaults) {
   EXPECT_EQ(o.root_dir, "/var/lib/skiff/agent");
   EXPECT_EQ(o.network.conf_dir, "/etc/cni/net.d");
   EXPECT_EQ(o.network.bin_dirs, (std::vector<std::string>{"/opt/cni/bin"}));
+  EXPECT_EQ(o.network.netns_prefix, "skiff-n1-");  // per node: agents sharing a dir
   EXPECT_EQ(o.cluster_dns, (std::vector<std::string>{"10.96.0.10"}));
   EXPECT_EQ(o.max_pods, 110);
   EXPECT_EQ(o.heartbeat, std::chrono::seconds(10));

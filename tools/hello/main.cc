@@ -63,6 +63,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
+  // Explicit handlers: as PID 1 of a pod's PID namespace the default action
+  // of SIGTERM would be to ignore it, and every stop would wait out the
+  // grace period. Nothing to flush: stop at once.
+  struct sigaction stop {};
+  stop.sa_handler = [](int) { _exit(0); };
+  sigaction(SIGTERM, &stop, nullptr);
+  sigaction(SIGINT, &stop, nullptr);
   sockaddr_storage ss{};
   socklen_t len;
   int fd;

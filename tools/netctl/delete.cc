@@ -48,6 +48,12 @@ bool DeleteOne(Context& ctx, api::ApiClient& client, const Target& t, const Dele
   std::fprintf(ctx.out, "%s deleted\n", quoted.c_str());
   std::fflush(ctx.out);
   if (!o.wait) return true;
+  // Gone means: no object of that name with the deleted object's uid (a
+  // StatefulSet or the user may create a new one under the name at once).
+  std::string uid;
+  if (auto deleted = ParseObject(*t.kind, r->object()); deleted.ok()) {
+    if (const auto* meta = api::GetObjectMeta(**deleted)) uid = meta->uid();
+  }
   auto deadline = std::chrono::steady_clock::now() + o.timeout;
   api::GetRequest get;
   get.set_kind(std::string(t.kind->kind));
@@ -56,6 +62,11 @@ bool DeleteOne(Context& ctx, api::ApiClient& client, const Target& t, const Dele
   while (std::chrono::steady_clock::now() < deadline) {
     auto g = client.Get(get);
     if (!g.ok() && g.status().code() == StatusCode::kNotFound) return true;
+    if (g.ok() && !uid.empty()) {
+      auto live = ParseObject(*t.kind, g->object());
+      const auto* meta = live.ok() ? api::GetObjectMeta(**live) : nullptr;
+      if (meta && meta->uid() != uid) return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Fail(ctx,

@@ -138,6 +138,7 @@ int WatchKind(Context& ctx, api::ApiClient& client, const api::KindInfo& kind,
     if (o.output == "yaml") std::fputs("---\n", ctx.out);
     Status s = PrintObjects(ctx, kind, one, o, true, false, false);
     if (!s.ok()) return Fail(ctx, s);
+    std::fflush(ctx.out);  // each change as it happens, also into a pipe
   }
 }
 
