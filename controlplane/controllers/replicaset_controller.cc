@@ -3,6 +3,9 @@
 #include <google/protobuf/util/message_differencer.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include "api/client/typed.h"
 #include "api/labels.h"
@@ -13,6 +16,8 @@ namespace skiff::controllers {
 namespace {
 
 constexpr int kMaxBurst = 500;
+// Pods created at once within one slow-start batch.
+constexpr int kMaxConcurrentCreates = 16;
 
 std::string KeyOf(const api::ObjectMeta& meta) {
   return meta.namespace_() + "/" + meta.name();
@@ -139,21 +144,47 @@ Status ReplicaSetController::Scale(const api::ReplicaSet& rs, const std::string&
   if (diff > 0) {
     diff = std::min(diff, kMaxBurst);
     expectations_.Expect(key, diff, 0);
+    // Slow start as kube-controller-manager does: batches of 1, 2, 4, ...
+    // pods created concurrently (each create waits for its own durable
+    // commit, so one at a time would serialise on the store's fsyncs); a
+    // failure ends the round after its batch, so a broken template costs
+    // one error, not `diff`.
     int created = 0;
     for (int batch = 1; created < diff; batch = std::min(batch * 2, diff - created)) {
       int batch_end = std::min(diff, created + batch);
-      for (; created < batch_end; ++created) {
-        api::Pod pod = PodFromTemplate(rs.spec().template_(), rs.metadata().namespace_(),
-                                       rs.metadata().name() + "-", rs);
-        auto r = api::CreateObject(client_, pod);
-        if (!r.ok()) {
-          // Nothing more will be observed for the rest of this round.
-          for (int i = created; i < diff; ++i)
+      std::atomic<int> next{created};
+      std::atomic<int> failures{0};
+      std::mutex error_mu;
+      Status first_error;
+      auto worker = [&] {
+        for (int i = next++; i < batch_end; i = next++) {
+          api::Pod pod = PodFromTemplate(rs.spec().template_(), rs.metadata().namespace_(),
+                                         rs.metadata().name() + "-", rs);
+          auto r = api::CreateObject(client_, pod);
+          if (!r.ok()) {
             expectations_.CreationFailed(key);
-          events_.Record(rs, "Warning", "FailedCreate", "Error creating: " + r.status().message());
-          return r.status();
+            ++failures;
+            std::lock_guard lock(error_mu);
+            if (first_error.ok()) first_error = r.status();
+            continue;
+          }
+          events_.Record(rs, "Normal", "SuccessfulCreate", "Created pod: " + r->metadata().name());
         }
-        events_.Record(rs, "Normal", "SuccessfulCreate", "Created pod: " + r->metadata().name());
+      };
+      int threads = std::min(batch_end - created, kMaxConcurrentCreates);
+      std::vector<std::thread> pool;
+      for (int t = 1; t < threads; ++t)
+        pool.emplace_back(worker);
+      worker();
+      for (auto& t : pool)
+        t.join();
+      created = batch_end;
+      if (failures > 0) {
+        // Nothing more will be observed for the rest of this round.
+        for (int i = created; i < diff; ++i)
+          expectations_.CreationFailed(key);
+        events_.Record(rs, "Warning", "FailedCreate", "Error creating: " + first_error.message());
+        return first_error;
       }
     }
   } else if (diff < 0) {
