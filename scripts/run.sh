@@ -124,6 +124,12 @@ wait_for "pod client to run" client_running
 show netctl get nodes -o wide
 show netctl get pods -A -o wide
 show netctl get services,endpointslices -A
+echo
+echo "# each web pod answers on its own address (routed by skiff-cni):"
+for ip in $(netctl get pods -l app=web -o json | sed -n 's/.*"podIP": *"\([^"]*\)".*/\1/p'); do
+  echo "\$ curl -s http://$ip:8080/"
+  curl -s -m 3 "http://$ip:8080/" || echo "(no answer)"
+done
 vip=$(netctl get service web -o json | sed -n 's/.*"clusterIP": *"\([^"]*\)".*/\1/p' | head -1)
 show dig +short @10.96.0.10 web.default.svc.cluster.local
 show dig +short @10.96.0.10 -x "$vip"
