@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "controlplane/auth/signed_tokens.h"
 #include "controlplane/auth/tokens.h"
@@ -30,14 +31,25 @@ class Authenticator {
 
   // UNAUTHENTICATED with a reason for a missing, forged, expired or revoked
   // token; never echoes the token.
+  // Verified signed tokens are remembered for a few seconds (as
+  // kube-apiserver's token cache does): the signature and claims are checked
+  // once, not on every call. A revoked ServiceAccount's tokens stop working
+  // within that time; an expired token at its expiry.
   Result<UserInfo> Authenticate(std::string_view token) const;
 
  private:
+  Result<UserInfo> VerifySigned(std::string_view token, int64_t* expires_at) const;
+
   const TokenAuthenticator& static_;
   const TokenSigner& signer_;
   AccountCheck account_exists_;
   mutable std::mutex mu_;
   mutable std::map<std::string, std::pair<bool, std::chrono::steady_clock::time_point>> accounts_;
+  struct Verified {
+    UserInfo user;
+    std::chrono::steady_clock::time_point until;
+  };
+  mutable std::unordered_map<std::string, Verified> verified_;  // by SHA-256 of the token; mu_
 };
 
 }  // namespace skiff::auth
