@@ -29,11 +29,9 @@ using std::chrono::seconds;
 std::atomic<int> g_clusters{0};
 bool g_private_netns = false;
 
-// The agent names pod namespaces "<prefix><uid>" (prefix: its default, there
-// is no flag) in --netns-dir. Each cluster gets a private netns dir: an agent
-// removes every "skiff-*" namespace in its dir that it does not know as an
-// orphan (CNI DEL included), so two agents sharing /run/netns tear down each
-// other's pod networks.
+// The agent names pod namespaces "skiff-<node>-<uid>" in --netns-dir and
+// removes the ones with its prefix that it does not know as orphans. Each
+// cluster still gets a private netns dir, so a leak check sees only its own.
 constexpr const char* kNetnsPrefix = "skiff-";
 // The CNI network name in both configurations, and so the IPAM sub-directory.
 constexpr const char* kNetworkName = "e2e";
@@ -355,7 +353,7 @@ std::vector<pid_t> Cluster::ContainerPids(const std::string& uid, const std::str
 }
 
 bool Cluster::NetnsExists(const std::string& uid) const {
-  return access((netns_dir_ + "/" + kNetnsPrefix + uid).c_str(), F_OK) == 0;
+  return access((netns_dir_ + "/" + kNetnsPrefix + node_ + "-" + uid).c_str(), F_OK) == 0;
 }
 
 int Cluster::HostVethCount() const {
