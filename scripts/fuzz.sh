@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-30}
 build=build-fuzz
 # The parsers that face the network or user input, and their seed corpora.
-targets=(dns_fuzz api_manifest_fuzz api_quantity_fuzz api_labels_fuzz json_parse_fuzz cni_config_fuzz)
+targets=(dns_fuzz api_manifest_fuzz api_quantity_fuzz api_labels_fuzz json_parse_fuzz cni_config_fuzz
+  agent_http_fuzz)
 declare -A seeds=([dns_fuzz]=dns/fuzz/seeds [api_manifest_fuzz]=api/testdata)
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -17,8 +18,8 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 ninja -C "$build" -j2 "${targets[@]}"
 for t in "${targets[@]}"; do
-  bin=$(find "$build" -type f -name "$t" -perm -u+x | head -1)
-  corpus="$build/corpus/$t"
+  bin=$(realpath "$(find "$build" -type f -name "$t" -perm -u+x | head -1)")
+  corpus="$PWD/$build/corpus/$t"
   mkdir -p "$corpus"
   echo "fuzz: $t for ${secs}s"
   (cd "$build" && "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
