@@ -110,7 +110,13 @@ int Count(const char* host, int port, int n, bool udp) {
       continue;
     }
     std::string id;
+    errno = 0;
     if (write(fd, "WHO\n", 4) == 4) id = udp ? ReadDatagram(fd, 2000) : ReadLine(fd, 2000);
+    // UDP is allowed to lose a datagram: ask again once, as resolvers do
+    // (same socket, same flow; TCP retransmits by itself).
+    if (udp && id.empty() && errno != ECONNREFUSED && write(fd, "WHO\n", 4) == 4) {
+      id = ReadDatagram(fd, 2000);
+    }
     if (id.empty()) {
       // A refused UDP datagram shows up as ECONNREFUSED on the next read.
       int so = 0;
