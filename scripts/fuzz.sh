@@ -10,7 +10,7 @@ build=build-fuzz
 # The parsers that face the network or user input, and their seed corpora.
 targets=(dns_fuzz api_manifest_fuzz api_quantity_fuzz api_labels_fuzz json_parse_fuzz cni_config_fuzz
   agent_http_fuzz)
-declare -A seeds=([dns_fuzz]=dns/fuzz/seeds [api_manifest_fuzz]=api/testdata)
+declare -A seeds=([dns_fuzz]=dns/fuzz [api_manifest_fuzz]=api/testdata)
 
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
