@@ -16,7 +16,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 build="$repo/build"
 if [ "${1:-}" = "--build-dir" ]; then
-  build="$2"
+  build="$(cd "$2" && pwd)"
   shift 2
 fi
 bin="$build/bin"
