@@ -117,6 +117,26 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
+// envFrom: every key of `data` (sorted, as kubelet) under `prefix`; keys that
+// are not valid variable names are skipped with one warning naming `source`.
+void AddEnvFrom(const google::protobuf::Map<std::string, std::string>& data,
+                const std::string& prefix, const std::string& source, OrderedEnv* env,
+                std::vector<std::string>* warnings) {
+  std::vector<std::string> invalid;
+  for (const auto& [k, v] : std::map<std::string, std::string>(data.begin(), data.end())) {
+    std::string key = prefix + k;
+    if (!ValidEnvName(key)) {
+      invalid.push_back(key);
+      continue;
+    }
+    env->Set(key, v);
+  }
+  if (!invalid.empty() && warnings) {
+    warnings->push_back("Keys [" + Join(invalid, ", ") + "] from the EnvFrom " + source +
+                        " were skipped since they are invalid");
+  }
+}
+
 }  // namespace
 
 Result<std::string> PodFieldValue(const api::Pod& pod, const std::string& path,
@@ -231,20 +251,7 @@ Result<EnvList> BuildEnvironment(const api::Pod& pod, const api::Container& c,
         if (ref.optional()) continue;
         return NotFound("configmap \"" + ref.name() + "\" not found");
       }
-      std::vector<std::string> invalid;
-      for (const auto& [k, v] :
-           std::map<std::string, std::string>(cm->data().begin(), cm->data().end())) {
-        std::string key = from.prefix() + k;
-        if (!ValidEnvName(key)) {
-          invalid.push_back(key);
-          continue;
-        }
-        env.Set(key, v);
-      }
-      if (!invalid.empty() && warnings) {
-        warnings->push_back("Keys [" + Join(invalid, ", ") + "] from the EnvFrom configMap " + ns +
-                            "/" + ref.name() + " were skipped since they are invalid");
-      }
+      AddEnvFrom(cm->data(), from.prefix(), "configMap " + ns + "/" + ref.name(), &env, warnings);
     } else if (from.has_secret_ref()) {
       const auto& ref = from.secret_ref();
       auto s = src.secret ? src.secret(ns, ref.name()) : nullptr;
@@ -252,20 +259,7 @@ Result<EnvList> BuildEnvironment(const api::Pod& pod, const api::Container& c,
         if (ref.optional()) continue;
         return NotFound("secret \"" + ref.name() + "\" not found");
       }
-      std::vector<std::string> invalid;
-      for (const auto& [k, v] :
-           std::map<std::string, std::string>(s->data().begin(), s->data().end())) {
-        std::string key = from.prefix() + k;
-        if (!ValidEnvName(key)) {
-          invalid.push_back(key);
-          continue;
-        }
-        env.Set(key, v);
-      }
-      if (!invalid.empty() && warnings) {
-        warnings->push_back("Keys [" + Join(invalid, ", ") + "] from the EnvFrom secret " + ns +
-                            "/" + ref.name() + " were skipped since they are invalid");
-      }
+      AddEnvFrom(s->data(), from.prefix(), "secret " + ns + "/" + ref.name(), &env, warnings);
     }
   }
 
