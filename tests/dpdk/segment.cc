@@ -102,18 +102,7 @@ pid_t Segment::Spawn(const std::string& ns, const std::vector<std::string>& argv
   std::vector<std::string> full;
   if (!ns.empty()) full = {"ip", "netns", "exec", ns};
   full.insert(full.end(), argv.begin(), argv.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = freopen(log.c_str(), "a", stdout);
-    (void)f;
-    dup2(fileno(stdout), 2);
-    std::vector<char*> args;
-    for (auto& a : full)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
+  pid_t pid = proxytest::SpawnLogged(full, log);
   if (pid > 0) pids_.push_back(pid);
   return pid;
 }

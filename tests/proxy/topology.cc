@@ -93,6 +93,22 @@ std::string Topology::bin(const std::string& name) const {
   return std::string(dir ? dir : "build/bin") + "/" + name;
 }
 
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = freopen(log.c_str(), "a", stdout);
+    (void)f;
+    dup2(fileno(stdout), 2);
+    std::vector<char*> args;
+    for (const auto& a : argv)
+      args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 pid_t Topology::Spawn(const std::string& ns, const std::vector<std::string>& argv,
                       const std::string& log) {
   std::vector<std::string> full;
@@ -100,18 +116,7 @@ pid_t Topology::Spawn(const std::string& ns, const std::vector<std::string>& arg
     full = {"nsenter", "--net=/run/netns/" + ns};
   }
   full.insert(full.end(), argv.begin(), argv.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = freopen(log.c_str(), "a", stdout);
-    (void)f;
-    dup2(fileno(stdout), 2);
-    std::vector<char*> args;
-    for (auto& a : full)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    _exit(127);
-  }
+  pid_t pid = SpawnLogged(full, log);
   if (pid > 0) pids_.push_back(pid);
   return pid;
 }

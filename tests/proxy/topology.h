@@ -18,6 +18,10 @@
 
 namespace skiff::proxytest {
 
+// Starts `argv` (PATH lookup) with stdout and stderr appended to `log`;
+// returns its pid (the caller reaps it), or -1.
+pid_t SpawnLogged(const std::vector<std::string>& argv, const std::string& log);
+
 // Runs a shell command; returns its exit status and (optionally) stdout.
 int Sh(const std::string& cmd, std::string* out = nullptr);
 
