@@ -16,25 +16,6 @@ namespace {
 constexpr size_t kMaxRequestHeader = 16 * 1024;
 constexpr int kClientTimeoutMs = 2000;
 
-const char* Reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Unknown";
-  }
-}
-
 void WriteAll(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
@@ -60,6 +41,29 @@ bool ReadHeader(int fd, std::string& buf) {
 }
 
 }  // namespace
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Unknown";
+  }
+}
 
 Result<std::unique_ptr<Server>> Server::Start(std::string_view listen,
                                               std::map<std::string, Handler> routes) {
@@ -137,7 +141,7 @@ void Server::Loop() {
         }
       }
     }
-    std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + Reason(resp.status) +
+    std::string out = "HTTP/1.1 " + std::to_string(resp.status) + " " + ReasonPhrase(resp.status) +
                       "\r\nContent-Type: " + resp.content_type +
                       "\r\nContent-Length: " + std::to_string(resp.body.size()) +
                       "\r\nConnection: close\r\n\r\n";

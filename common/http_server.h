@@ -56,6 +56,10 @@ class Server {
   std::thread thread_;
 };
 
+// The reason phrase of an HTTP status code ("Not Found"); "Unknown" for
+// codes Skiff does not send.
+const char* ReasonPhrase(int status);
+
 // Serves registry.Render() as Prometheus text.
 Handler MetricsHandler(const metrics::Registry& registry = metrics::Registry::Default());
 // Always 200 "ok".

@@ -9,34 +9,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/http_server.h"
 #include "common/log.h"
 #include "common/net.h"
 
 namespace skiff::node {
 namespace {
-
-const char* StatusText(int s) {
-  switch (s) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Status";
-  }
-}
 
 std::string Lower(std::string s) {
   for (char& c : s)
@@ -116,7 +94,7 @@ bool ResponseWriter::WriteRaw(std::string_view data) {
 void ResponseWriter::Send(int status, std::string_view type, std::string_view body) {
   if (sent_) return;
   sent_ = true;
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + http::ReasonPhrase(status) +
                      "\r\nContent-Type: " + std::string(type) +
                      "\r\nContent-Length: " + std::to_string(body.size()) +
                      "\r\nConnection: close\r\n\r\n";
@@ -127,7 +105,7 @@ bool ResponseWriter::BeginStream(int status, std::string_view type) {
   if (sent_) return false;
   sent_ = true;
   chunked_ = true;
-  return WriteRaw("HTTP/1.1 " + std::to_string(status) + " " + StatusText(status) +
+  return WriteRaw("HTTP/1.1 " + std::to_string(status) + " " + http::ReasonPhrase(status) +
                   "\r\nContent-Type: " + std::string(type) +
                   "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
 }
