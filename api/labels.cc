@@ -297,6 +297,8 @@ bool SelectorMatches(const std::vector<Requirement>& reqs, bool nothing, const L
 
 std::string Requirement::ToString() const {
   auto joined = [&] {
+    // "()" would not parse: a set holding only "" prints as "(,)".
+    if (values.size() == 1 && values[0].empty()) return std::string(",");
     std::string s;
     for (size_t i = 0; i < values.size(); ++i) {
       if (i) s += ",";

@@ -121,7 +121,10 @@ TEST(SelectorStringTest, CanonicalFormSortedByKey) {
   EXPECT_EQ(MustParse("a!=b,c,d>4,e<1").ToString(), "a!=b,c,d>4,e<1");
   EXPECT_EQ(MustParse("").ToString(), "");
   // The canonical form parses back to the same selector.
-  for (const char* s : {"app=web,tier in (be,fe)", "!x,y", "a notin (b)", "a=", "k>3"}) {
+  // A set holding only the empty value prints as "(,)": "()" would not parse.
+  EXPECT_EQ(MustParse("a in (,)").ToString(), "a in (,)");
+  for (const char* s : {"app=web,tier in (be,fe)", "!x,y", "a notin (b)", "a=", "k>3",
+                        "a in (,)", "a notin (,b)", "a in (b,)"}) {
     EXPECT_EQ(MustParse(MustParse(s).ToString()), MustParse(s)) << s;
   }
 }

@@ -10,7 +10,8 @@ build=build-fuzz
 # The parsers that face the network or user input, and their seed corpora.
 targets=(dns_fuzz api_manifest_fuzz api_quantity_fuzz api_labels_fuzz json_parse_fuzz cni_config_fuzz
   agent_http_fuzz)
-declare -A seeds=([dns_fuzz]=dns/fuzz [api_manifest_fuzz]=api/testdata)
+declare -A seeds=([dns_fuzz]=dns/fuzz [api_manifest_fuzz]=api/testdata
+  [api_labels_fuzz]=api/fuzz/labels_seeds)
 
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -22,6 +23,13 @@ for t in "${targets[@]}"; do
   corpus="$PWD/$build/corpus/$t"
   mkdir -p "$corpus"
   echo "fuzz: $t for ${secs}s"
-  (cd "$build" && "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 "$corpus" ${seeds[$t]:+"$OLDPWD/${seeds[$t]}"} 2>&1 | tail -3)
+  log="$PWD/$build/$t.log"
+  # A crash also prints the final stats: show the whole report on failure, not just the tail.
+  if ! (cd "$build" && "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$corpus" ${seeds[$t]:+"$OLDPWD/${seeds[$t]}"} >"$log" 2>&1); then
+    grep -v -E '^#[0-9]+|NEW_FUNC' "$log" | tail -60
+    echo "fuzz: $t FAILED; reproducer in $build/ (crash-*, leak-*, oom-*, timeout-*)" >&2
+    exit 1
+  fi
+  tail -3 "$log"
 done
