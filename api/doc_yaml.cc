@@ -212,10 +212,24 @@ void WriteValue(const Doc& v, int indent, bool in_list, std::string* out) {
   }
 }
 
+// YAML limits an implicit ("key: value") key to 1024 characters; longer keys are
+// written in the explicit form "? key" / ": value".
+constexpr size_t kMaxImplicitKey = 1024;
+
 void WriteMapEntries(const Doc& d, int indent, std::string* out) {
+  std::string key_text;
   for (const auto& [key, value] : d.fields) {
+    key_text.clear();
+    AppendKey(key, &key_text);
     out->append(static_cast<size_t>(indent), ' ');
-    AppendKey(key, out);
+    if (key_text.size() >= kMaxImplicitKey) {
+      out->append("? ");
+      out->append(key_text);
+      out->push_back('\n');
+      out->append(static_cast<size_t>(indent), ' ');
+    } else {
+      out->append(key_text);
+    }
     out->push_back(':');
     WriteValue(value, indent, /*in_list=*/false, out);
   }

@@ -94,6 +94,31 @@ TEST(DocYamlTest, NestedListsAndLiteralInList) {
   EXPECT_EQ(n["k"][1].Scalar(), "x\ny\n") << yaml;
 }
 
+// YAML allows implicit keys of at most 1024 characters; longer ones must still read back.
+TEST(DocYamlTest, LongKeysReadBack) {
+  const std::string long_key(1500, 'k');
+  const std::string quoted_key = "q: " + std::string(1100, 'x');
+  Doc root = Doc::Map();
+  root.fields.emplace_back(long_key, Doc::String("v"));
+  Doc nested = Doc::Map();
+  nested.fields.emplace_back(quoted_key, Doc::List());
+  nested.fields.back().second.items.push_back(Doc::String("a"));
+  root.fields.emplace_back("m", nested);
+  Doc list = Doc::List();
+  Doc item = Doc::Map();
+  item.fields.emplace_back(long_key, Doc::Map());
+  item.fields.back().second.fields.emplace_back("x", Doc::String("y"));
+  list.items.push_back(item);
+  root.fields.emplace_back("l", list);
+  std::string yaml = DocToYaml(root);
+  YAML::Node n;
+  ASSERT_NO_THROW(n = YAML::Load(yaml)) << yaml;
+  EXPECT_EQ(n[long_key].Scalar(), "v");
+  ASSERT_TRUE(n["m"][quoted_key].IsSequence()) << yaml;
+  EXPECT_EQ(n["m"][quoted_key][0].Scalar(), "a");
+  EXPECT_EQ(n["l"][0][long_key]["x"].Scalar(), "y") << yaml;
+}
+
 TEST(DocJsonTest, CompactAndPretty) {
   Doc root = Doc::Map();
   root.fields.emplace_back("s", Doc::String("a\"b\\c\n\x01"));
