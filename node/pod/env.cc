@@ -67,8 +67,11 @@ bool ValidEnvName(const std::string& name) {
   return true;
 }
 
-Result<std::string> ResourceValue(const api::Container& c, const api::ResourceFieldSelector& sel,
-                                  const EnvSources& src) {
+}  // namespace
+
+Result<std::string> ContainerResourceValue(const api::Container& c,
+                                           const api::ResourceFieldSelector& sel,
+                                           const EnvSources& src) {
   const std::string& res = sel.resource();
   size_t dot = res.find('.');
   if (dot == std::string::npos) return InvalidArgument("unsupported container resource: " + res);
@@ -110,6 +113,8 @@ Result<std::string> ResourceValue(const api::Container& c, const api::ResourceFi
   return std::to_string(static_cast<int64_t>(q));
 }
 
+namespace {
+
 std::string Join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
   for (size_t i = 0; i < v.size(); ++i)
@@ -139,6 +144,44 @@ void AddEnvFrom(const google::protobuf::Map<std::string, std::string>& data,
 
 }  // namespace
 
+std::string FormatDownwardMap(const google::protobuf::Map<std::string, std::string>& map) {
+  std::string out;
+  for (const auto& [k, v] : std::map<std::string, std::string>(map.begin(), map.end())) {
+    if (!out.empty()) out += '\n';
+    out += k + "=\"";
+    for (unsigned char c : v) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        default:
+          if (c < 0x20 || c == 0x7f) {
+            static const char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+    }
+    out += '"';
+  }
+  return out;
+}
+
 Result<std::string> PodFieldValue(const api::Pod& pod, const std::string& path,
                                   const std::vector<std::string>& pod_ips,
                                   const std::vector<std::string>& host_ips) {
@@ -152,6 +195,8 @@ Result<std::string> PodFieldValue(const api::Pod& pod, const std::string& path,
   if (path == "status.podIPs") return Join(pod_ips, ",");
   if (path == "status.hostIP") return host_ips.empty() ? std::string() : host_ips[0];
   if (path == "status.hostIPs") return Join(host_ips, ",");
+  if (path == "metadata.labels") return FormatDownwardMap(m.labels());
+  if (path == "metadata.annotations") return FormatDownwardMap(m.annotations());
   for (const char* prefix : {"metadata.labels['", "metadata.annotations['"}) {
     std::string p(prefix);
     if (path.rfind(p, 0) == 0 && path.size() > p.size() + 2 &&
@@ -288,7 +333,7 @@ Result<EnvList> BuildEnvironment(const api::Pod& pod, const api::Container& c,
         }
         if (!target) return InvalidArgument("container " + sel.container_name() + " not found");
       }
-      auto v = ResourceValue(*target, sel, src);
+      auto v = ContainerResourceValue(*target, sel, src);
       if (!v.ok()) return v.status();
       env.Set(e.name(), *v);
     } else if (from.has_config_map_key_ref()) {

@@ -64,9 +64,23 @@ std::vector<std::string> ExpandCommand(const api::Container& container, const En
 std::vector<std::string> EnvStrings(const EnvList& env);
 
 // The value of a downward-API field path (metadata.name, metadata.labels['k'],
-// status.podIP, ...). INVALID_ARGUMENT for unsupported paths.
+// status.podIP, ...; metadata.labels and metadata.annotations whole, as
+// FormatDownwardMap). INVALID_ARGUMENT for unsupported paths.
 Result<std::string> PodFieldValue(const api::Pod& pod, const std::string& path,
                                   const std::vector<std::string>& pod_ips,
                                   const std::vector<std::string>& host_ips);
+
+// A label or annotation map as kubelet writes it into downward-API files:
+// `key="value"` lines sorted by key, values quoted like Go's %q, no final
+// newline.
+std::string FormatDownwardMap(const google::protobuf::Map<std::string, std::string>& map);
+
+// resourceFieldRef of `container`: "limits.cpu", "requests.memory", ... in
+// units of `divisor` (default 1), rounded up; unset limits read as the
+// node's allocatable from `sources`. INVALID_ARGUMENT for other resources
+// or a zero divisor.
+Result<std::string> ContainerResourceValue(const api::Container& container,
+                                           const api::ResourceFieldSelector& selector,
+                                           const EnvSources& sources);
 
 }  // namespace skiff::node

@@ -79,6 +79,44 @@ Status ProjectConfigMap(const Source& src, const std::string& ns, const EnvSourc
   return Project(src, ns, &keys, out);
 }
 
+// downwardAPI items: pod fields and container resources as files.
+Status ProjectDownwardApi(
+    const api::Pod& pod,
+    const google::protobuf::RepeatedPtrField<api::DownwardAPIVolumeFile>& items,
+    uint32_t default_mode, const EnvSources& sources, VolumePayload& out) {
+  for (int i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    const std::string where = "downwardAPI items[" + std::to_string(i) + "] (" + item.path() + ")";
+    const bool field = item.has_field_ref() && !item.field_ref().field_path().empty();
+    const bool resource =
+        item.has_resource_field_ref() && !item.resource_field_ref().resource().empty();
+    if (field == resource) {
+      return InvalidArgument(where + ": exactly one of fieldRef and resourceFieldRef is required");
+    }
+    Result<std::string> value = std::string();
+    if (field) {
+      value = PodFieldValue(pod, item.field_ref().field_path(), sources.pod_ips, sources.host_ips);
+    } else {
+      const auto& sel = item.resource_field_ref();
+      const api::Container* target = nullptr;
+      for (const auto* list : {&pod.spec().containers(), &pod.spec().init_containers()}) {
+        for (const auto& c : *list) {
+          if (c.name() == sel.container_name()) target = &c;
+        }
+      }
+      if (target == nullptr) {
+        return InvalidArgument(where + ": resourceFieldRef: container \"" + sel.container_name() +
+                               "\" not found");
+      }
+      value = ContainerResourceValue(*target, sel, sources);
+    }
+    if (!value.ok()) return InvalidArgument(where + ": " + value.status().message());
+    uint32_t mode = item.has_mode() ? static_cast<uint32_t>(item.mode()) : default_mode;
+    SKIFF_RETURN_IF_ERROR(AddFile(out, item.path(), *value, mode));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ValidatePayloadPath(const std::string& path) {
@@ -103,8 +141,9 @@ Status ValidatePayloadPath(const std::string& path) {
   return Status::Ok();
 }
 
-Result<VolumePayload> ComputeVolumePayload(const std::string& ns, const api::Volume& volume,
+Result<VolumePayload> ComputeVolumePayload(const api::Pod& pod, const api::Volume& volume,
                                            const EnvSources& sources) {
+  const std::string& ns = pod.metadata().namespace_();
   VolumePayload out;
   if (volume.has_secret()) {
     const auto& s = volume.secret();
@@ -123,6 +162,14 @@ Result<VolumePayload> ComputeVolumePayload(const std::string& ns, const api::Vol
     SKIFF_RETURN_IF_ERROR(ProjectConfigMap(src, ns, sources, out));
     return out;
   }
+  if (volume.has_downward_api()) {
+    const auto& d = volume.downward_api();
+    SKIFF_RETURN_IF_ERROR(ProjectDownwardApi(
+        pod, d.items(),
+        d.has_default_mode() ? static_cast<uint32_t>(d.default_mode()) : kDownwardApiDefaultMode,
+        sources, out));
+    return out;
+  }
   if (volume.has_projected()) {
     const auto& p = volume.projected();
     for (int i = 0; i < p.sources_size(); ++i) {
@@ -139,16 +186,23 @@ Result<VolumePayload> ComputeVolumePayload(const std::string& ns, const api::Vol
             p.has_default_mode() ? static_cast<uint32_t>(p.default_mode()) : kConfigMapDefaultMode,
             s.config_map().has_optional() && s.config_map().optional()};
         SKIFF_RETURN_IF_ERROR(ProjectConfigMap(src, ns, sources, out));
+      } else if (s.has_downward_api()) {
+        SKIFF_RETURN_IF_ERROR(ProjectDownwardApi(pod, s.downward_api().items(),
+                                                 p.has_default_mode()
+                                                     ? static_cast<uint32_t>(p.default_mode())
+                                                     : kDownwardApiDefaultMode,
+                                                 sources, out));
       } else {
         return InvalidArgument("projected volume \"" + volume.name() + "\": sources[" +
                                std::to_string(i) +
-                               "]: only secret and configMap projections are supported");
+                               "]: only secret, configMap and downwardAPI projections are "
+                               "supported");
       }
     }
     return out;
   }
   return InvalidArgument("volume \"" + volume.name() +
-                         "\" is not a secret, configMap or projected volume");
+                         "\" is not a secret, configMap, downwardAPI or projected volume");
 }
 
 }  // namespace skiff::node

@@ -1,6 +1,7 @@
-// What a secret, configMap or projected volume holds: the files (relative
-// path -> bytes and mode) computed from the Secret/ConfigMap objects, as
-// kubelet's volume plugins compute them before handing them to AtomicWriter.
+// What a secret, configMap, downwardAPI or projected volume holds: the files
+// (relative path -> bytes and mode) computed from the Secret/ConfigMap
+// objects and the pod itself, as kubelet's volume plugins compute them
+// before handing them to AtomicWriter.
 //
 //   - all keys of the object, or only spec `items` (key -> path, own mode);
 //   - mode: items[].mode, else defaultMode, else 0400 for Secrets (Skiff's
@@ -9,6 +10,10 @@
 //   - a missing object: an error (kubelet's FailedMount text, e.g.
 //     `secret "db" not found`) unless `optional`, then no files from it;
 //   - a missing key listed in items: an error unless `optional`, then skipped;
+//   - downwardAPI items: a pod field (fieldRef: metadata.name, namespace,
+//     uid, labels, annotations, labels['k'], ...) or a container resource
+//     (resourceFieldRef with containerName and divisor), mode 0644 unless
+//     items[].mode / defaultMode say otherwise;
 //   - paths are relative, without ".." components, and may not collide
 //     ("a" and "a/b"): INVALID_ARGUMENT naming the path.
 // Pure functions; thread-safe.
@@ -33,12 +38,15 @@ using VolumePayload = std::map<std::string, FileProjection>;  // by relative pat
 
 inline constexpr uint32_t kSecretDefaultMode = 0400;
 inline constexpr uint32_t kConfigMapDefaultMode = 0644;
+inline constexpr uint32_t kDownwardApiDefaultMode = 0644;
 
-// The payload of `volume` of a pod in `ns`, looking objects up through
-// `sources.secret` / `sources.config_map`. INVALID_ARGUMENT for a volume
-// that is not secret, configMap or projected (only secret and configMap
-// projections are served; others are refused naming the source).
-Result<VolumePayload> ComputeVolumePayload(const std::string& ns, const api::Volume& volume,
+// The payload of `volume` of `pod`, looking objects up in the pod's
+// namespace through `sources.secret` / `sources.config_map` (pod IPs and
+// node allocatable for downwardAPI also from `sources`). INVALID_ARGUMENT
+// for a volume that is not secret, configMap, downwardAPI or projected
+// (projected serviceAccountToken and clusterTrustBundle sources are refused
+// naming the source).
+Result<VolumePayload> ComputeVolumePayload(const api::Pod& pod, const api::Volume& volume,
                                            const EnvSources& sources);
 
 // OK when `path` may be written below a volume's root: relative, not empty,

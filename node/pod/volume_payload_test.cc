@@ -31,7 +31,9 @@ class PayloadTest : public ::testing::Test {
     };
   }
   Result<VolumePayload> Compute(const std::string& json) {
-    return ComputeVolumePayload("shop", VolumeFromJson(json), sources_);
+    api::Pod pod;
+    pod.mutable_metadata()->set_namespace_("shop");
+    return ComputeVolumePayload(pod, VolumeFromJson(json), sources_);
   }
   EnvSources sources_;
 };
@@ -114,6 +116,65 @@ TEST_F(PayloadTest, PathsAreRelativeAndCannotEscapeOrCollide) {
       {"key":"user","path":"a"},{"key":"password","path":"a/b"}]}})");
   ASSERT_FALSE(collide.ok());
   EXPECT_NE(collide.status().message().find("conflict"), std::string::npos);
+}
+
+TEST_F(PayloadTest, DownwardApiFieldsAndResources) {
+  api::Pod pod;
+  auto* m = pod.mutable_metadata();
+  m->set_namespace_("shop");
+  m->set_name("web-0");
+  m->set_uid("u-1");
+  (*m->mutable_labels())["tier"] = "fe";
+  (*m->mutable_labels())["app"] = "web";
+  (*m->mutable_annotations())["note"] = "say \"hi\"\nbye";
+  auto* c = pod.mutable_spec()->add_containers();
+  c->set_name("main");
+  (*c->mutable_resources()->mutable_limits())["cpu"] = "1500m";
+  (*c->mutable_resources()->mutable_limits())["memory"] = "64Mi";
+  sources_.node_cpu_milli = 2000;
+  auto p = ComputeVolumePayload(pod, VolumeFromJson(R"({"name":"info","downwardAPI":{"items":[
+      {"path":"name","fieldRef":{"fieldPath":"metadata.name"}},
+      {"path":"meta/labels","fieldRef":{"fieldPath":"metadata.labels"}},
+      {"path":"meta/annotations","fieldRef":{"fieldPath":"metadata.annotations"},"mode":256},
+      {"path":"tier","fieldRef":{"fieldPath":"metadata.labels['tier']"}},
+      {"path":"cpu","resourceFieldRef":{"containerName":"main","resource":"limits.cpu"}},
+      {"path":"mem_mi","resourceFieldRef":{"containerName":"main","resource":"limits.memory",
+                                           "divisor":"1Mi"}}]}})"),
+                                sources_);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->at("name").data, "web-0");
+  EXPECT_EQ(p->at("name").mode, 0644u);
+  // kubelet's format: sorted key="value" lines, Go-quoted values, no final newline.
+  EXPECT_EQ(p->at("meta/labels").data, "app=\"web\"\ntier=\"fe\"");
+  EXPECT_EQ(p->at("meta/annotations").data, "note=\"say \\\"hi\\\"\\nbye\"");
+  EXPECT_EQ(p->at("meta/annotations").mode, 0400u);
+  EXPECT_EQ(p->at("tier").data, "fe");
+  EXPECT_EQ(p->at("cpu").data, "2");  // 1.5 cores rounded up to whole cores
+  EXPECT_EQ(p->at("mem_mi").data, "64");
+
+  // As a projected source too, with the projection's defaultMode.
+  auto projected = ComputeVolumePayload(pod, VolumeFromJson(R"({"name":"all","projected":{
+      "defaultMode":288,"sources":[{"downwardAPI":{"items":[
+      {"path":"ns","fieldRef":{"fieldPath":"metadata.namespace"}}]}}]}})"),
+                                        sources_);
+  ASSERT_TRUE(projected.ok()) << projected.status().ToString();
+  EXPECT_EQ(projected->at("ns").data, "shop");
+  EXPECT_EQ(projected->at("ns").mode, 0440u);
+
+  // Bad items name the item.
+  for (
+      const char* bad :
+      {R"({"name":"b","downwardAPI":{"items":[{"path":"x"}]}})",
+       R"({"name":"b","downwardAPI":{"items":[{"path":"x","fieldRef":{"fieldPath":"spec.bogus"}}]}})",
+       R"({"name":"b","downwardAPI":{"items":[{"path":"x","resourceFieldRef":{
+               "containerName":"nope","resource":"limits.cpu"}}]}})",
+       R"({"name":"b","downwardAPI":{"items":[{"path":"../x","fieldRef":{
+               "fieldPath":"metadata.name"}}]}})"}) {
+    auto r = ComputeVolumePayload(pod, VolumeFromJson(bad), sources_);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(r.status().message().find("x"), std::string::npos) << r.status().message();
+  }
 }
 
 TEST_F(PayloadTest, OtherVolumeTypesAreRefused) {

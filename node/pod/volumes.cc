@@ -1,5 +1,6 @@
 #include "node/pod/volumes.h"
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@ bool IsMountPoint(const std::string& dir) {
 }
 
 bool IsProjection(const api::Volume& v) {
-  return v.has_secret() || v.has_config_map() || v.has_projected();
+  return v.has_secret() || v.has_config_map() || v.has_projected() || v.has_downward_api();
 }
 
 bool IsMemoryEmptyDir(const api::Volume& v) {
@@ -35,7 +36,6 @@ bool IsMemoryEmptyDir(const api::Volume& v) {
 }
 
 const char* TypeName(const api::Volume& v) {
-  if (v.has_host_path()) return "hostPath";
   if (v.has_nfs()) return "nfs";
   if (v.has_persistent_volume_claim()) return "persistentVolumeClaim";
   if (v.has_downward_api()) return "downwardAPI";
@@ -67,15 +67,58 @@ Status SetEmptyDirOwnership(const std::string& dir, int64_t fs_group) {
   return Status::Ok();
 }
 
+// kubelet's hostPath type checks; the *OrCreate types create what is
+// missing (a directory 0755 with its parents; an empty file 0644 whose
+// parent must exist).
+Status CheckHostPath(const api::HostPathVolumeSource& hp) {
+  const std::string& path = hp.path();
+  if (path.empty() || path.front() != '/') {
+    return InvalidArgument("hostPath.path \"" + path + "\" must be absolute");
+  }
+  const std::string type = hp.type();
+  struct stat st;
+  bool exists = stat(path.c_str(), &st) == 0;
+  if (type.empty()) return Status::Ok();
+  if (type == "DirectoryOrCreate" && !exists) return MakeDirs(path, 0755);
+  if (type == "FileOrCreate" && !exists) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 && errno != EEXIST) return ErrnoStatus("create", path, errno);
+    if (fd >= 0) close(fd);
+    exists = stat(path.c_str(), &st) == 0;
+  }
+  struct Kind {
+    const char* type;
+    mode_t format;
+    const char* what;
+  };
+  static constexpr Kind kKinds[] = {
+      {"DirectoryOrCreate", S_IFDIR, "a directory"}, {"Directory", S_IFDIR, "a directory"},
+      {"FileOrCreate", S_IFREG, "a file"},           {"File", S_IFREG, "a file"},
+      {"Socket", S_IFSOCK, "a socket file"},         {"CharDevice", S_IFCHR, "a character device"},
+      {"BlockDevice", S_IFBLK, "a block device"},
+  };
+  for (const Kind& k : kKinds) {
+    if (type != k.type) continue;
+    if (!exists || (st.st_mode & S_IFMT) != k.format) {
+      return FailedPrecondition("hostPath type check failed: " + path + " is not " + k.what);
+    }
+    return Status::Ok();
+  }
+  return InvalidArgument("hostPath.type \"" + type +
+                         "\" is not one of DirectoryOrCreate, "
+                         "Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice");
+}
+
 }  // namespace
 
 bool IsSupportedVolume(const api::Volume& volume) {
-  return IsProjection(volume) || volume.has_empty_dir();
+  return IsProjection(volume) || volume.has_empty_dir() || volume.has_host_path();
 }
 
 PodVolumes::PodVolumes(std::string pod_dir) : pod_dir_(std::move(pod_dir)) {}
 
 std::string PodVolumes::VolumeDir(const api::Volume& volume) const {
+  if (volume.has_host_path()) return volume.host_path().path();
   if (volume.has_empty_dir() && !IsMemoryEmptyDir(volume)) {
     return pod_dir_ + "/empty-dirs/" + volume.name();
   }
@@ -126,7 +169,7 @@ Status PodVolumes::SetUp(const api::Pod& pod, const EnvSources& sources) {
     }
     std::string dir = VolumeDir(v);
     if (IsProjection(v)) {
-      auto payload = ComputeVolumePayload(pod.metadata().namespace_(), v, sources);
+      auto payload = ComputeVolumePayload(pod, v, sources);
       if (!payload.ok()) {
         failed(v.name(), payload.status().message());
         continue;
@@ -156,6 +199,11 @@ Status PodVolumes::SetUp(const api::Pod& pod, const EnvSources& sources) {
       }
       if (st.ok()) st = SetEmptyDirOwnership(dir, fs_group);
       if (!st.ok()) failed(v.name(), st.message());
+    } else if (v.has_host_path()) {
+      if (mounted.count(v.name())) {
+        Status st = CheckHostPath(v.host_path());
+        if (!st.ok()) failed(v.name(), st.message());
+      }
     } else if (mounted.count(v.name())) {
       failed(v.name(), std::string(TypeName(v)) + " volumes are not supported by skiff-agent");
     }
@@ -188,7 +236,7 @@ Result<std::vector<MountSpec>> PodVolumes::MountsFor(const api::Pod& pod,
       if (!valid.ok()) return InvalidArgument(where + ": subPath: " + valid.message());
       std::string path = source + "/" + m.sub_path();
       if (!PathExists(path)) {
-        if (!volume->has_empty_dir()) {
+        if (!volume->has_empty_dir() && !volume->has_host_path()) {
           return InvalidArgument(where + ": subPath \"" + m.sub_path() +
                                  "\" does not exist in the volume");
         }

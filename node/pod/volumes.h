@@ -1,18 +1,20 @@
-// PodVolumes: a pod's secret, configMap, projected and emptyDir volumes on
-// this node, and the bind mounts that put them into its containers.
+// PodVolumes: a pod's secret, configMap, downwardAPI, projected, emptyDir
+// and hostPath volumes on this node, and the bind mounts that put them into
+// its containers.
 //
 // Layout under the pod's directory (POD = ROOT/pods/<uid>):
 //   POD/volumes/              one tmpfs per pod (secrets never touch disk)
-//   POD/volumes/<name>/       secret / configMap / projected: AtomicWriter
+//   POD/volumes/<name>/       secret / configMap / downwardAPI / projected: AtomicWriter
 //                             layout (atomic_writer.h); emptyDir with
 //                             medium Memory (mode 0777)
 //   POD/empty-dirs/<name>/    emptyDir on disk (mode 0777)
 //
 // SetUp publishes every volume's current payload (called on each pod sync,
-// so Secret/ConfigMap changes reach the files); the tmpfs is mounted once
+// so Secret/ConfigMap and label/annotation changes reach the files); the tmpfs is mounted once
 // and found again after an agent restart. MountsFor gives a container's
-// bind mounts: secret/configMap/projected always read-only (as kubelet
-// mounts them), emptyDir read-only when the volumeMount says so; a subPath
+// bind mounts: secret/configMap/downwardAPI/projected always read-only (as
+// kubelet mounts them), emptyDir and hostPath read-only when the volumeMount
+// says so; a subPath
 // mounts one entry, resolved once (not updated afterwards, as in
 // Kubernetes) and refused when it resolves outside the volume. TearDown
 // unmounts and removes everything.
@@ -21,7 +23,11 @@
 // configMap and projected volumes belong to that group and are group-readable
 // (mode |= 0440), emptyDirs belong to it with the setgid bit (02777).
 //
-// Volume types other than these four are refused when a container mounts
+// hostPath: the node's path itself, checked (and for DirectoryOrCreate /
+// FileOrCreate created) as kubelet does for its `type`; a subPath below it
+// that is missing is created as a directory, as for emptyDir.
+//
+// Volume types other than these are refused when a container mounts
 // them (FailedMount), and ignored otherwise.
 // Not thread-safe: the pod worker's thread only.
 #pragma once

@@ -187,6 +187,65 @@ TEST_F(VolumeTest, EmptyDirIsSharedAndWritable) {
   EXPECT_EQ(Read(dir + "/f"), "hi\n");
 }
 
+TEST_F(VolumeTest, HostPathIsTheNodesDirectoryCheckedByType) {
+  std::string host = work_ + "/host/logs", mnt = work_ + "/mnt/logs";
+  api::Pod pod = MakePod("hostpath", {"sh", "-c", "echo from-pod > " + mnt + "/out; sleep 3600"});
+  auto* hp = AddVolume(pod, "logs")->mutable_host_path();
+  hp->set_path(host);
+  hp->set_type("DirectoryOrCreate");
+  AddMount(pod, "logs", mnt);
+  Create(pod);
+  ASSERT_TRUE(WaitFor("hostpath", Running));
+  // The container wrote into the node's directory, which the agent created.
+  EXPECT_TRUE(Eventually([&] { return Read(host + "/out") == "from-pod\n"; }, 20s));
+
+  // type File on a missing path: FailedMount naming the check, the pod does not start.
+  api::Pod missing = MakePod("hostfile", {"sleep", "3600"});
+  auto* f = AddVolume(missing, "cfg")->mutable_host_path();
+  f->set_path(work_ + "/host/absent.conf");
+  f->set_type("File");
+  AddMount(missing, "cfg", work_ + "/mnt/absent.conf");
+  Create(missing);
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return HasEvent("hostfile", "FailedMount",
+                        "MountVolume.SetUp failed for volume \"cfg\" : hostPath type check "
+                        "failed: " +
+                            work_ + "/host/absent.conf is not a file");
+      },
+      20s));
+  auto p = Get("hostfile");
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(Running(*p));
+}
+
+TEST_F(VolumeTest, DownwardApiFilesFollowLabelChanges) {
+  std::string mnt = work_ + "/mnt/info", out = Out("info");
+  api::Pod pod =
+      MakePod("info", {"sh", "-c",
+                       "while true; do { cat " + mnt + "/name; echo; cat " + mnt + "/labels; } > " +
+                           out + ".tmp; mv " + out + ".tmp " + out + "; sleep 0.2; done"});
+  (*pod.mutable_metadata()->mutable_labels())["tier"] = "fe";
+  auto* items = AddVolume(pod, "info")->mutable_downward_api();
+  auto* name = items->add_items();
+  name->set_path("name");
+  name->mutable_field_ref()->set_field_path("metadata.name");
+  auto* labels = items->add_items();
+  labels->set_path("labels");
+  labels->mutable_field_ref()->set_field_path("metadata.labels");
+  AddMount(pod, "info", mnt);
+  Create(pod);
+  ASSERT_TRUE(WaitFor("info", Running));
+  EXPECT_TRUE(Eventually([&] { return Read(out) == "info\ntier=\"fe\""; }, 20s)) << Read(out);
+  // A label change reaches the file (kubelet refreshes downward-API volumes on sync).
+  auto current = Get("info");
+  ASSERT_TRUE(current);
+  (*current->mutable_metadata()->mutable_labels())["tier"] = "be";
+  auto updated = api::UpdateObject(*client_, *current);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_TRUE(Eventually([&] { return Read(out) == "info\ntier=\"be\""; }, 30s)) << Read(out);
+}
+
 TEST_F(VolumeTest, FsGroupLetsANonRootContainerReadItsSecret) {
   CreateSecret("grp", {{"k", "for-group"}});
   ASSERT_EQ(chmod(work_.c_str(), 0711), 0);  // uid 1000 must reach the mount point below
