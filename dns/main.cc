@@ -129,6 +129,8 @@ int Run(int argc, char** argv) {
   sc.cpus = o.cpus;
   sc.tcp_idle_timeout = std::chrono::milliseconds(o.tcp_idle_timeout_ms);
   sc.tcp_max_connections = o.tcp_max_connections;
+  sc.udp_coalesce = std::chrono::microseconds(o.udp_coalesce_us);
+  sc.udp_coalesce_min_qps = o.udp_coalesce_min_qps;
   Server server(sc, responder, state, &forwarder, &cache, stats);
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "skiff-dns: %s\n", s.message().c_str());

@@ -185,6 +185,18 @@ const std::vector<Flag>& Flags() {
        [](Options& o, const std::string& v) {
          return ParseInt<size_t>("--tcp-max-connections", v, 1, 1000000, &o.tcp_max_connections);
        }},
+      {"udp-coalesce-us", "US",
+       "under load, pause this long after a partial UDP batch to answer more queries per "
+       "wake-up, 0-1000, 0 disables (default 50)",
+       [](Options& o, const std::string& v) {
+         return ParseInt<int>("--udp-coalesce-us", v, 0, 1000, &o.udp_coalesce_us);
+       }},
+      {"udp-coalesce-min-qps", "QPS",
+       "per-worker UDP query rate from which --udp-coalesce-us applies (default 50000)",
+       [](Options& o, const std::string& v) {
+         return ParseInt<uint32_t>("--udp-coalesce-min-qps", v, 1, 100000000,
+                                   &o.udp_coalesce_min_qps);
+       }},
       {"log-level", "LEVEL", "trace, debug, info (default), warn, error, off",
        [](Options& o, const std::string& v) {
          o.log_level = v;

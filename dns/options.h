@@ -32,6 +32,8 @@ struct Options {
   uint16_t max_udp_size = 1232;
   int tcp_idle_timeout_ms = 10000;
   size_t tcp_max_connections = 1024;
+  int udp_coalesce_us = 50;
+  uint32_t udp_coalesce_min_qps = 50000;
   std::string log_level = "info";
   bool help = false;
 };

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +79,9 @@ class Server::Worker {
         CPU_SET(s_.cfg_.cpus[index_ % s_.cfg_.cpus.size()], &set);
         pthread_setaffinity_np(pthread_self(), sizeof set, &set);
       }
+      // The coalescing pause is tens of microseconds: the default 50 us timer
+      // slack would double it.
+      if (s_.cfg_.udp_coalesce.count() > 0) prctl(PR_SET_TIMERSLACK, 2000UL, 0, 0, 0);
       WaitUdp();
       Accept();
       io_.run();
@@ -243,8 +247,30 @@ class Server::Worker {
         sent += r;
       }
       if (out > 0) stats_.ObserveLatency(NowNs() - t0, static_cast<uint64_t>(out));
-      if (n < kBatch) return;
+      const bool coalescing = Coalescing(t0, static_cast<uint64_t>(n));
+      if (n == kBatch) continue;
+      if (!coalescing) return;
+      const auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(s_.cfg_.udp_coalesce);
+      timespec ts{0, static_cast<long>(pause.count())};
+      nanosleep(&ts, nullptr);
     }
+  }
+
+  // Counts `n` queries received at `now_ns` and says whether the receive
+  // rate over the last window is high enough to pause before the next
+  // recvmmsg (ServerConfig::udp_coalesce).
+  bool Coalescing(uint64_t now_ns, uint64_t n) {
+    if (s_.cfg_.udp_coalesce.count() <= 0) return false;
+    constexpr uint64_t kWindowNs = 1000000;
+    window_queries_ += n;
+    const uint64_t elapsed = now_ns - window_start_ns_;
+    if (elapsed >= kWindowNs) {
+      coalescing_ = window_queries_ * 1000000000ull >=
+                    static_cast<uint64_t>(s_.cfg_.udp_coalesce_min_qps) * elapsed;
+      window_start_ns_ = now_ns;
+      window_queries_ = 0;
+    }
+    return coalescing_;
   }
 
   void Accept();
@@ -259,6 +285,8 @@ class Server::Worker {
   std::thread thread_;
   Query q_;
   uint32_t rotation_ = 0;
+  uint64_t window_start_ns_ = 0, window_queries_ = 0;  // receive-rate window (Coalescing)
+  bool coalescing_ = false;
   const size_t tx_size_;
   std::vector<uint8_t> rx_, tx_;
   mmsghdr rx_msgs_[kBatch], tx_msgs_[kBatch];

@@ -1,0 +1,120 @@
+// skiff-dns in process under bursts: with receive coalescing forced on (a
+// minimum rate of 1 query/s), queries sent in bursts larger than one
+// recvmmsg batch are all answered, each with its own ID and the right
+// record, and the server keeps answering single queries after the burst.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "dns/cluster_state.h"
+#include "dns/responder.h"
+#include "dns/server.h"
+#include "dns/stats.h"
+#include "dns/test_util.h"
+#include "dns/wire.h"
+
+namespace skiff::dns::e2e {
+namespace {
+
+using testing::Decode;
+using testing::MakeQuery;
+
+class CoalesceTest : public ::testing::Test {
+ protected:
+  CoalesceTest() : state_(ClusterConfig{}), responder_(MakeResponderConfig()), stats_(2) {}
+  static ResponderConfig MakeResponderConfig() {
+    ResponderConfig rc;
+    rc.zone = DottedToWire("cluster.local");
+    return rc;
+  }
+  void SetUp() override {
+    for (int i = 0; i < 50; ++i) {
+      Service s;
+      s.ns = "default";
+      s.name = "svc-" + std::to_string(i);
+      s.cluster_ips = {"10.96.0." + std::to_string(i + 1)};
+      ASSERT_TRUE(state_.UpsertService(s).ok());
+    }
+    state_.MarkSynced();
+    state_.Flush();
+    ServerConfig sc;
+    sc.listen = "127.0.0.1:0";
+    sc.workers = 1;
+    sc.udp_coalesce = std::chrono::microseconds(200);
+    sc.udp_coalesce_min_qps = 1;
+    server_ = std::make_unique<Server>(sc, responder_, state_, nullptr, nullptr, stats_);
+    ASSERT_TRUE(server_->Start().ok());
+    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd_, 0);
+    int buf = 4 << 20;
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(server_->port());
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  }
+  void TearDown() override {
+    if (fd_ >= 0) close(fd_);
+    server_.reset();
+  }
+
+  void Send(uint16_t id) {
+    testing::QueryOptions o;
+    o.id = id;
+    auto q = MakeQuery("svc-" + std::to_string(id % 50) + ".default.svc.cluster.local", 1, o);
+    ASSERT_EQ(send(fd_, q.data(), q.size(), 0), static_cast<ssize_t>(q.size()));
+  }
+  // Reads answers until `want` distinct IDs arrived or 10 s passed; checks each.
+  size_t Receive(size_t want) {
+    std::map<uint16_t, bool> seen;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    uint8_t buf[1500];
+    while (seen.size() < want && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      auto r = Decode(buf, static_cast<size_t>(n));
+      EXPECT_TRUE(r.ok);
+      EXPECT_EQ(r.rcode, 0) << r.id;
+      EXPECT_EQ(r.AnswerStrings(),
+                std::vector<std::string>{"A 10.96.0." + std::to_string(r.id % 50 + 1)})
+          << r.id;
+      EXPECT_FALSE(seen[r.id]) << "answered twice: " << r.id;
+      seen[r.id] = true;
+    }
+    return seen.size();
+  }
+
+  ClusterState state_;
+  Responder responder_;
+  Stats stats_;
+  std::unique_ptr<Server> server_;
+  int fd_ = -1;
+};
+
+TEST_F(CoalesceTest, BurstsLargerThanABatchAreAllAnswered) {
+  uint16_t id = 1;
+  for (int burst = 0; burst < 10; ++burst) {
+    for (int i = 0; i < 100; ++i)
+      Send(id++);
+    ASSERT_EQ(Receive(100), 100u) << "burst " << burst;
+  }
+  // Single queries after the bursts are still answered.
+  for (int i = 0; i < 5; ++i) {
+    Send(id++);
+    ASSERT_EQ(Receive(1), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace skiff::dns::e2e
