@@ -91,6 +91,7 @@ Status Agent::Init() {
     w.Send(200, "text/plain; version=0.0.4", metrics::Registry::Default().Render());
   };
   routes["/containerLogs/"] = [this](const HttpRequest& r, ResponseWriter& w) { ServeLogs(r, w); };
+  routes["POST /exec/"] = [this](const HttpRequest& r, ResponseWriter& w) { ServeExec(r, w); };
   routes["/stats/summary"] = [this](const HttpRequest& r, ResponseWriter& w) { ServeStats(r, w); };
   routes["/pods"] = [this](const HttpRequest& r, ResponseWriter& w) { ServePods(r, w); };
   auto http = AgentHttpServer::Start(options_.listen, std::move(routes));

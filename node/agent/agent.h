@@ -110,10 +110,11 @@ class Agent : public PodHost {
 
   // HTTP handlers (agent_http.cc).
   void ServeLogs(const HttpRequest& req, ResponseWriter& w);
+  void ServeExec(const HttpRequest& req, ResponseWriter& w);
   void ServeStats(const HttpRequest& req, ResponseWriter& w);
   void ServePods(const HttpRequest& req, ResponseWriter& w);
   bool Authorize(const HttpRequest& req, ResponseWriter& w, const std::string& ns,
-                 const std::string& name);
+                 const std::string& name, Access access = Access::kRead);
 
   api::ApiClient& client_;
   AgentOptions options_;

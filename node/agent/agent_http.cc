@@ -1,9 +1,10 @@
-// Agent: the node API over HTTP (logs, stats, pods).
+// Agent: the node API over HTTP (logs, exec, stats, pods).
 #include <google/protobuf/util/json_util.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/json/json.h"
@@ -136,8 +137,8 @@ CgroupStats NodeStats(int64_t* mem_total) {
 }  // namespace
 
 bool Agent::Authorize(const HttpRequest& req, ResponseWriter& w, const std::string& ns,
-                      const std::string& name) {
-  Status st = tokens_->Check(req.BearerToken(), ns, name);
+                      const std::string& name, Access access) {
+  Status st = tokens_->Check(req.BearerToken(), ns, name, access);
   if (st.ok()) return true;
   switch (st.code()) {
     case StatusCode::kUnauthenticated:
@@ -244,6 +245,86 @@ void Agent::ServeLogs(const HttpRequest& req, ResponseWriter& w) {
     if (!alive || worker->Done()) return;
     if (w.WaitClosed(200)) return;
   }
+}
+
+// POST /exec/<namespace>/<pod>/<container>?command=a&command=b[&timeoutSeconds=N]
+// with the command's stdin as the body. Runs the command to completion in
+// the container's namespaces and cgroup with the container's environment
+// and working directory; answers 200 with the exit code and the stdout
+// length in headers (X-Skiff-Exit-Code, X-Skiff-Stdout-Bytes) and the body
+// stdout then stderr. Needs `create pods/exec` on the pod.
+void Agent::ServeExec(const HttpRequest& req, ResponseWriter& w) {
+  auto parts = SplitPath(req.path);
+  if (parts.size() != 4) {
+    w.Send(400, "text/plain",
+           "expected /exec/<namespace>/<pod>/<container>, got " + req.path + "\n");
+    return;
+  }
+  const std::string &ns = parts[1], &name = parts[2], &container = parts[3];
+  if (!Authorize(req, w, ns, name, Access::kExec)) return;
+  std::vector<std::string> command = req.Params("command");
+  if (command.empty() || command[0].empty()) {
+    w.Send(400, "text/plain", "exec: no command (want ?command=...)\n");
+    return;
+  }
+  int64_t timeout_s = 0;
+  if (!NonNegative(req, "timeoutSeconds", &timeout_s)) {
+    w.Send(400, "text/plain", "timeoutSeconds must be a non-negative integer\n");
+    return;
+  }
+  auto worker = FindWorker(ns, name);
+  if (!worker) {
+    w.Send(404, "text/plain",
+           "pod " + ns + "/" + name + " not found on node " + options_.node_name + "\n");
+    return;
+  }
+  auto pod = worker->pod();
+  const api::Container* spec = nullptr;
+  for (const auto* list : {&pod->spec().containers(), &pod->spec().init_containers()}) {
+    for (const auto& c : *list) {
+      if (c.name() == container) spec = &c;
+    }
+  }
+  if (spec == nullptr) {
+    w.Send(400, "text/plain", "container " + container + " is not valid for pod " + name + "\n");
+    return;
+  }
+  std::optional<ContainerHandle> handle;
+  for (const auto& h : worker->RunningInstances()) {
+    if (h.name == container && !h.pause) handle = h;
+  }
+  if (!handle) {
+    w.Send(400, "text/plain",
+           "unable to upgrade connection: container not found (\"" + container + "\")\n");
+    return;
+  }
+  ExecOptions o;
+  // The container's own environment, as its main process has it.
+  auto environ = ReadFile("/proc/" + std::to_string(handle->process.pid) + "/environ");
+  if (environ.ok()) {
+    std::istringstream in(*environ);
+    for (std::string kv; std::getline(in, kv, '\0');) {
+      if (!kv.empty()) o.env.push_back(kv);
+    }
+  }
+  o.working_dir = spec->working_dir();
+  o.stdin_data = req.body;
+  o.timeout = timeout_s > 0 ? std::chrono::milliseconds(timeout_s * 1000) : std::chrono::hours(1);
+  o.max_output = 16 << 20;
+  auto r = runtime_->Exec(*handle, command, o);
+  if (!r.ok()) {
+    w.Send(r.status().code() == StatusCode::kFailedPrecondition ? 400 : 500, "text/plain",
+           r.status().message() + "\n");
+    return;
+  }
+  if (r->timed_out) {
+    w.Send(504, "text/plain",
+           "command did not finish within " + std::to_string(timeout_s) + " s\n");
+    return;
+  }
+  w.Send(200, "application/octet-stream", r->stdout_data + r->stderr_data,
+         {{"X-Skiff-Exit-Code", std::to_string(r->exit_code)},
+          {"X-Skiff-Stdout-Bytes", std::to_string(r->stdout_data.size())}});
 }
 
 void Agent::ServeStats(const HttpRequest& req, ResponseWriter& w) {

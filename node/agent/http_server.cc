@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "common/http_server.h"
@@ -41,32 +43,29 @@ std::string UrlDecode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-bool HttpRequest::HasParam(std::string_view key) const {
+std::vector<std::string> HttpRequest::Params(std::string_view key) const {
+  std::vector<std::string> out;
   size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    if (amp == std::string::npos) amp = query.size();
-    std::string_view kv(query.data() + pos, amp - pos);
-    size_t eq = kv.find('=');
-    if (UrlDecode(kv.substr(0, eq), true) == key) return true;
-    pos = amp + 1;
-  }
-  return false;
-}
-
-std::string HttpRequest::Param(std::string_view key) const {
-  size_t pos = 0;
-  while (pos <= query.size()) {
+  while (pos < query.size()) {
     size_t amp = query.find('&', pos);
     if (amp == std::string::npos) amp = query.size();
     std::string_view kv(query.data() + pos, amp - pos);
     size_t eq = kv.find('=');
     if (UrlDecode(kv.substr(0, eq), true) == key) {
-      return eq == std::string_view::npos ? "" : UrlDecode(kv.substr(eq + 1), true);
+      out.push_back(eq == std::string_view::npos ? "" : UrlDecode(kv.substr(eq + 1), true));
     }
     pos = amp + 1;
   }
-  return "";
+  return out;
+}
+
+bool HttpRequest::HasParam(std::string_view key) const {
+  return !Params(key).empty();
+}
+
+std::string HttpRequest::Param(std::string_view key) const {
+  auto all = Params(key);
+  return all.empty() ? "" : all.front();
 }
 
 std::string HttpRequest::BearerToken() const {
@@ -91,13 +90,16 @@ bool ResponseWriter::WriteRaw(std::string_view data) {
   return true;
 }
 
-void ResponseWriter::Send(int status, std::string_view type, std::string_view body) {
+void ResponseWriter::Send(int status, std::string_view type, std::string_view body,
+                          const HttpHeaders& headers) {
   if (sent_) return;
   sent_ = true;
   std::string head = "HTTP/1.1 " + std::to_string(status) + " " + http::ReasonPhrase(status) +
                      "\r\nContent-Type: " + std::string(type) +
-                     "\r\nContent-Length: " + std::to_string(body.size()) +
-                     "\r\nConnection: close\r\n\r\n";
+                     "\r\nContent-Length: " + std::to_string(body.size());
+  for (const auto& [name, value] : headers)
+    head += "\r\n" + name + ": " + value;
+  head += "\r\nConnection: close\r\n\r\n";
   if (WriteRaw(head)) WriteRaw(body);
 }
 
@@ -245,6 +247,38 @@ void AgentHttpServer::AcceptLoop() {
   }
 }
 
+// The body after the head: Content-Length bytes (`already` holds those read
+// with the head). Chunked request bodies are not accepted.
+Status AgentHttpServer::ReadBody(int fd, std::string already, HttpRequest* req) {
+  auto te = req->headers.find("transfer-encoding");
+  if (te != req->headers.end()) {
+    return InvalidArgument("Transfer-Encoding in requests is not supported; send Content-Length");
+  }
+  auto cl = req->headers.find("content-length");
+  if (cl == req->headers.end()) return Status::Ok();
+  size_t length = 0;
+  const std::string& v = cl->second;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), length);
+  if (ec != std::errc() || p != v.data() + v.size()) {
+    return InvalidArgument("bad Content-Length \"" + v + "\"");
+  }
+  if (length > kMaxBody) {
+    return Status(
+        StatusCode::kResourceExhausted,
+        "request body of " + v + " bytes is over the limit of " + std::to_string(kMaxBody));
+  }
+  req->body = std::move(already);
+  char buf[16384];
+  while (req->body.size() < length) {
+    ssize_t n = recv(fd, buf, std::min(sizeof buf, length - req->body.size()), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return InvalidArgument("the request body ended early");
+    req->body.append(buf, static_cast<size_t>(n));
+  }
+  req->body.resize(length);
+  return Status::Ok();
+}
+
 void AgentHttpServer::Serve(int fd) {
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -259,22 +293,35 @@ void AgentHttpServer::Serve(int fd) {
   size_t end = in.find("\r\n\r\n");
   if (end != std::string::npos) {
     auto parsed = ParseRequestHead(std::string_view(in).substr(0, end));
+    Status body = parsed.ok() ? ReadBody(fd, in.substr(end + 4), &*parsed) : parsed.status();
     if (!parsed.ok()) {
       w.Send(400, "text/plain", parsed.status().message() + "\n");
+    } else if (!body.ok()) {
+      w.Send(body.code() == StatusCode::kResourceExhausted ? 413 : 400, "text/plain",
+             body.message() + "\n");
     } else {
       const HttpRequest& req = *parsed;
-      const HttpHandler* handler = nullptr;
-      size_t best = 0;
-      for (const auto& [prefix, h] : routes_) {
-        bool match =
-            req.path == prefix || (req.path.rfind(prefix, 0) == 0 &&
-                                   (prefix.back() == '/' || req.path[prefix.size()] == '/'));
-        if (match && prefix.size() >= best) {
-          handler = &h;
-          best = prefix.size();
+      // Keys "POST /x" serve POST; plain keys serve GET and HEAD.
+      auto find = [&](bool post) {
+        const HttpHandler* handler = nullptr;
+        size_t best = 0;
+        for (const auto& [key, h] : routes_) {
+          const bool post_route = key.starts_with("POST ");
+          if (post_route != post) continue;
+          std::string_view prefix = std::string_view(key).substr(post_route ? 5 : 0);
+          bool match = req.path == prefix ||
+                       (req.path.starts_with(prefix) &&
+                        (prefix.back() == '/' || req.path[prefix.size()] == '/'));
+          if (match && prefix.size() >= best) {
+            handler = &h;
+            best = prefix.size();
+          }
         }
-      }
-      if (req.method != "GET" && req.method != "HEAD") {
+        return handler;
+      };
+      const bool post = req.method == "POST";
+      const HttpHandler* handler = find(post);
+      if ((req.method != "GET" && req.method != "HEAD" && !post) || (!handler && find(!post))) {
         w.Send(405, "text/plain", "method not allowed\n");
       } else if (!handler) {
         w.Send(404, "text/plain", "404 page not found\n");

@@ -1,9 +1,11 @@
 #include "node/agent/http_server.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "node/agent/auth.h"
@@ -79,6 +81,39 @@ TEST(AgentHttpServerTest, RoutesStreamsAndErrors) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(AgentHttpServerTest, PostRoutesGetBodiesAndRepeatedParams) {
+  std::map<std::string, HttpHandler> routes;
+  routes["POST /run/"] = [](const HttpRequest& r, ResponseWriter& w) {
+    std::string args;
+    for (const auto& a : r.Params("command"))
+      args += "[" + a + "]";
+    w.Send(200, "text/plain", args + r.body, {{"X-Test", std::to_string(r.body.size())}});
+  };
+  auto s = AgentHttpServer::Start("127.0.0.1:0", routes);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::string base = "http://127.0.0.1:" + std::to_string((*s)->port());
+  EXPECT_EQ(Curl("--data-binary 'line1' '" + base + "/run/x?command=sh&command=-c&command=a+b'"),
+            "[sh][-c][a b]line1");
+  // A body larger than one read, and the extra header.
+  char path[] = "/tmp/skiff-agent-http-body-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  std::string big(100000, 'z');
+  ASSERT_EQ(write(fd, big.data(), big.size()), static_cast<ssize_t>(big.size()));
+  close(fd);
+  std::string headers =
+      Curl("-D - -o /dev/null --data-binary @" + std::string(path) + " " + base + "/run/y");
+  unlink(path);
+  EXPECT_NE(headers.find("X-Test: 100000"), std::string::npos) << headers;
+  // GET on a POST-only route: 405; an unknown POST path: 404.
+  EXPECT_EQ(Curl("-o /dev/null -w '%{http_code}' " + base + "/run/x"), "405");
+  EXPECT_EQ(Curl("-o /dev/null -w '%{http_code}' -X POST " + base + "/other"), "404");
+  // Over the body limit: 413 before anything is read.
+  EXPECT_EQ(Curl("-o /dev/null -w '%{http_code}' -H 'Content-Length: 99999999999' -X POST " + base +
+                 "/run/x"),
+            "413");
+}
+
 TEST(AgentHttpServerTest, ShutdownEndsAStreamWaitingForAClient) {
   std::map<std::string, HttpHandler> routes;
   std::atomic<bool> ended{false};
@@ -101,12 +136,13 @@ TEST(AgentHttpServerTest, ShutdownEndsAStreamWaitingForAClient) {
 
 TEST(TokenCheckerTest, CachesVerdictsNotOutages) {
   int calls = 0;
-  TokenChecker checker([&](const std::string& token, const std::string&, const std::string&) {
-    ++calls;
-    if (token == "good") return Status::Ok();
-    if (token == "down") return Unavailable("no server");
-    return Status(StatusCode::kUnauthenticated, "bad token");
-  });
+  TokenChecker checker(
+      [&](const std::string& token, const std::string&, const std::string&, Access) {
+        ++calls;
+        if (token == "good") return Status::Ok();
+        if (token == "down") return Unavailable("no server");
+        return Status(StatusCode::kUnauthenticated, "bad token");
+      });
   EXPECT_EQ(checker.Check("", "ns", "p").code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(calls, 0);
   EXPECT_TRUE(checker.Check("good", "ns", "p").ok());

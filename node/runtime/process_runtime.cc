@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -387,7 +388,8 @@ Result<ExecResult> ProcessRuntime::Exec(const ContainerHandle& h,
   req.path = options_.shim_path;
   req.argv = {options_.shim_path, "exec", path};
   req.timeout = options.timeout;
-  req.max_output = 4 << 20;
+  req.stdin_data = options.stdin_data;
+  req.max_output = std::max<size_t>(options.max_output, 4 << 20);
   auto out = cni::Exec(req);
   unlink(path.c_str());
   ExecResult r;
@@ -401,6 +403,10 @@ Result<ExecResult> ProcessRuntime::Exec(const ContainerHandle& h,
   r.exit_code = out->term_signal ? 128 + out->term_signal : out->exit_code;
   r.output = out->out + out->err;
   if (r.output.size() > options.max_output) r.output.resize(options.max_output);
+  r.stdout_data = std::move(out->out);
+  r.stderr_data = std::move(out->err);
+  if (r.stdout_data.size() > options.max_output) r.stdout_data.resize(options.max_output);
+  if (r.stderr_data.size() > options.max_output) r.stderr_data.resize(options.max_output);
   return r;
 }
 

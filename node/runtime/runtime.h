@@ -80,13 +80,15 @@ struct ContainerExit {
 
 struct ExecResult {
   int exit_code = -1;
-  std::string output;  // stdout+stderr, truncated to max_output
+  std::string output;                    // stdout+stderr, truncated to max_output
+  std::string stdout_data, stderr_data;  // each stream, truncated to max_output
   bool timed_out = false;
 };
 
 struct ExecOptions {
   std::vector<std::string> env;
   std::string working_dir;
+  std::string stdin_data;
   std::chrono::milliseconds timeout{std::chrono::seconds(1)};
   size_t max_output = 10 * 1024;
 };

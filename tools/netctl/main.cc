@@ -6,6 +6,7 @@
 #include <set>
 
 #include "tools/netctl/commands.h"
+#include "tools/netctl/exec.h"
 #include "tools/netctl/logs.h"
 #include "tools/netctl/top.h"
 
@@ -29,6 +30,8 @@ constexpr const char* kUsage =
     "  create token SA|--node N Issue a bearer token (ServiceAccount or node agent)\n"
     "  auth can-i VERB RESOURCE Check access (--as USER to ask for someone else)\n"
     "  logs POD [-c C] [-f] [-p] A container's log, from its node's agent\n"
+    "  exec POD [-c C] [-i] -- CMD [ARGS...]\n"
+    "                           Run a command in a container, through its node's agent\n"
     "  top nodes|pods           CPU and memory usage from the resource metrics API\n"
     "  lb services|backends SVC|maglev SVC|conntrack [SVC]|stats [--engine=dpdk]\n"
     "                           The load balancer's state, read from the data plane\n"
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
       {"create", skiff::netctl::RunCreate},
       {"auth", skiff::netctl::RunAuth},
       {"logs", skiff::netctl::RunLogs},
+      {"exec", skiff::netctl::RunExec},
       {"top", skiff::netctl::RunTop},
       {"lb", skiff::netctl::RunLb},
   };
