@@ -138,5 +138,10 @@ show netctl lb backends default/web
 sleep 4
 show netctl logs client --tail 3
 echo
+echo "# inside the client pod: glibc resolves the short name through skiff-dns (search path"
+echo "# from the pod's resolv.conf), and the ClusterIP answers through skiff-proxy:"
+show netctl exec client -- getent hosts web
+show netctl exec client -- curl -s -m 3 http://web/
+echo
 echo "The cluster keeps running (netctl is installed: try 'netctl get all -A')."
 echo "Stop it with: scripts/run.sh --stop"
