@@ -59,6 +59,47 @@ TEST_F(E2eTest, ExecRunsInThePodWithItsEnvironmentAndExitCode) {
   RunResult missing = cluster_->Netctl({"exec", pod.name, "--", "/no/such/binary"});
   EXPECT_NE(missing.code, 0);
   EXPECT_NE(missing.out.find("/no/such/binary"), std::string::npos) << missing.out;
+
+  // Exec needs `create pods/exec`: a ServiceAccount that may only read pods is refused.
+  E2E_ASSERT_OK(cluster_->Apply(R"(apiVersion: v1
+kind: ServiceAccount
+metadata: {name: viewer, namespace: default}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: pod-reader, namespace: default}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: viewer-reads, namespace: default}
+subjects: [{kind: ServiceAccount, name: viewer, namespace: default}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+---
+# netctl reads the Node for its agent's port (this cluster's agent is not on 10250).
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: node-reader}
+rules:
+- {apiGroups: [""], resources: [nodes], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: viewer-nodes}
+subjects: [{kind: ServiceAccount, name: viewer, namespace: default}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: node-reader}
+)"));
+  RunResult token = cluster_->Netctl({"create", "token", "viewer"});
+  ASSERT_TRUE(token.ok()) << token.out;
+  std::string t = token.out.substr(0, token.out.find('\n'));
+  RunResult denied = cluster_->Netctl({"--token", t, "exec", pod.name, "--", "true"});
+  EXPECT_EQ(denied.code, 1) << denied.out;
+  EXPECT_NE(denied.out.find("Forbidden"), std::string::npos) << denied.out;
+  EXPECT_NE(denied.out.find("pods/exec"), std::string::npos) << denied.out;
+  // Reading logs is still allowed with the same token.
+  RunResult logs = cluster_->Netctl({"--token", t, "logs", pod.name});
+  EXPECT_TRUE(logs.ok()) << logs.out;
   E2E_ASSERT_OK(cluster_->DeleteAllAndCheckNoLeaks());
 }
 

@@ -177,6 +177,12 @@ Result<AgentEndpoint> PodAgent(api::ApiClient& client, const api::Pod& pod) {
                               "\" is not scheduled to a node yet");
   }
   auto node = api::GetObject<api::Node>(client, "", a.node);
+  if (!node.ok() && node.status().code() == StatusCode::kPermissionDenied &&
+      !pod.status().host_ip().empty()) {
+    // May not read Nodes (a namespaced user): the pod's hostIP and the default port.
+    a.host = pod.status().host_ip();
+    return a;
+  }
   if (!node.ok()) return node.status().WithContext("node " + a.node);
   for (const char* type : {"InternalIP", "Hostname"}) {
     for (const auto& addr : node->status().addresses()) {

@@ -38,8 +38,9 @@ struct AgentEndpoint {
   std::string node, host;
   int port = 10250;
 };
-// The agent of the pod's node. FAILED_PRECONDITION when the pod is not
-// scheduled yet or the node reports no address.
+// The agent of the pod's node. A caller who may not read Nodes gets the
+// pod's status.hostIP and the default port 10250. FAILED_PRECONDITION when
+// the pod is not scheduled yet or the node reports no address.
 Result<AgentEndpoint> PodAgent(api::ApiClient& client, const api::Pod& pod);
 
 struct AgentRequest {
