@@ -12,7 +12,10 @@
 // released every netns/veth/route/address is recorded (teardown).
 //
 //   startup_bench [--pods 30,100] [--rounds 3] [--daemon-cpus 1]
-//                 [--bin-dir build/bin] [--timeout-s 120]
+//                 [--bin-dir build/bin] [--timeout-s 120] [--log-level warn]
+// --log-level is the server's and agent's (info shows the agent's per-pod
+// stage timings); with SKIFF_E2E_KEEP=1 each sample's logs stay in its
+// work directory.
 // Must run as root; it enters a private network namespace first.
 #include <signal.h>
 
@@ -53,6 +56,7 @@ struct Options {
   std::string daemon_cpus = "1";
   std::string bin_dir;
   int timeout_s = 120;
+  std::string log_level = "warn";
 };
 
 struct Sample {
@@ -167,7 +171,7 @@ Result<Sample> RunOnce(CniMode mode, int pods, const Options& o) {
   co.cni = mode;
   co.daemon_cpus = o.daemon_cpus;
   co.tag = "stb";
-  co.log_level = "warn";
+  co.log_level = o.log_level;
   auto c = Cluster::Start(co);
   if (!c.ok()) return c.status();
   Cluster& cluster = **c;
@@ -238,6 +242,10 @@ Result<Options> ParseArgs(int argc, char** argv) {
       auto v = value();
       if (!v.ok()) return v.status();
       o.daemon_cpus = *v;
+    } else if (a == "--log-level") {
+      auto v = value();
+      if (!v.ok()) return v.status();
+      o.log_level = *v;
     } else if (a == "--bin-dir") {
       auto v = value();
       if (!v.ok()) return v.status();

@@ -2,11 +2,20 @@
 
 #include "api/client/typed.h"
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace skiff::node {
 namespace {
 
 constexpr size_t kMaxEvents = 2000;
+
+metrics::Histogram& StatusWriteLatency() {
+  static metrics::Histogram& h = metrics::Registry::Default().GetHistogram(
+      "skiff_agent_pod_status_write_seconds",
+      "From a pod status being queued to its write to the API server finishing.",
+      metrics::LatencyBuckets());
+  return h;
+}
 
 }  // namespace
 
@@ -30,6 +39,7 @@ void ApiReporter::SetStatus(const api::Pod& pod, const api::PodStatus& status) {
   p.pod.mutable_metadata()->set_namespace_(pod.metadata().namespace_());
   p.pod.mutable_metadata()->set_uid(pod.metadata().uid());
   *p.pod.mutable_status() = status;
+  p.queued_at = std::chrono::steady_clock::now();
   std::lock_guard lock(mu_);
   statuses_[pod.metadata().uid()] = std::move(p);
   cv_.notify_all();
@@ -77,7 +87,15 @@ void ApiReporter::Loop() {
       statuses_.erase(due_uid);
       busy_ = true;
       lock.unlock();
+      auto write_start = std::chrono::steady_clock::now();
       auto r = api::UpdateObject(client_, p.pod, true);
+      auto written = std::chrono::steady_clock::now();
+      StatusWriteLatency().Observe(std::chrono::duration<double>(written - p.queued_at).count());
+      log::Get("agent")->debug(
+          "pod status {}/{} phase={} written {:.1f}ms after queued (write {:.1f}ms)",
+          p.pod.metadata().namespace_(), p.pod.metadata().name(), p.pod.status().phase(),
+          std::chrono::duration<double, std::milli>(written - p.queued_at).count(),
+          std::chrono::duration<double, std::milli>(written - write_start).count());
       lock.lock();
       busy_ = false;
       if (!r.ok()) {

@@ -37,6 +37,7 @@ class ApiReporter {
   struct PendingStatus {
     api::Pod pod;  // metadata (name, namespace, uid) + status
     std::chrono::steady_clock::time_point not_before;
+    std::chrono::steady_clock::time_point queued_at;  // when this status was set
   };
   struct PendingEvent {
     api::Pod pod;  // metadata only

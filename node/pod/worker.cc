@@ -116,6 +116,7 @@ std::shared_ptr<PodWorker> PodWorker::Adopt(WorkerServices services, WorkerOptio
                                             std::shared_ptr<const api::Pod> pod, PodState state,
                                             std::vector<ContainerHandle> instances) {
   std::shared_ptr<PodWorker> w(new PodWorker(services, std::move(options), pod));
+  w->start_reported_ = true;  // started by an earlier agent
   w->state_ = std::move(state);
   std::map<std::string, ContainerHandle> by_id;
   for (auto& h : instances)
@@ -270,6 +271,7 @@ void PodWorker::Run() {
 }
 
 void PodWorker::Step(const std::shared_ptr<const api::Pod>& pod, bool removed) {
+  if (!start_reported_ && start_times_.empty()) start_times_.Since("worker_wait", seen_at_);
   if (removed || pod->metadata().has_deletion_timestamp()) {
     Terminate(pod, removed);
     return;
@@ -287,6 +289,7 @@ void PodWorker::Step(const std::shared_ptr<const api::Pod>& pod, bool removed) {
     return;
   }
   SyncContainers(*pod);
+  if (!start_reported_) ReportStartTimes(*pod);
 
   // Terminal: an init container failed under restartPolicy Never, or every
   // app container ended and none will be restarted.
@@ -354,7 +357,23 @@ std::string PodWorker::LogDir(const api::Pod& pod) const {
   return PodLogDir(options_.logs_dir, pod.metadata().namespace_(), pod.metadata().name(), uid_);
 }
 
+void PodWorker::ReportStartTimes(const api::Pod& pod) {
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& c : app_) {
+      if (!c->running) return;
+    }
+  }
+  start_reported_ = true;
+  auto total = StageTimes::Clock::now() - seen_at_;
+  start_times_.Observe();
+  Log()->info("pod started pod={}/{} uid={} in {:.1f}ms: {}", pod.metadata().namespace_(),
+              pod.metadata().name(), uid_, std::chrono::duration<double, std::milli>(total).count(),
+              start_times_.Format());
+}
+
 void PodWorker::SaveState() {
+  auto t = StageTimes::Clock::now();
   PodState copy;
   {
     std::lock_guard lock(mu_);
@@ -371,6 +390,7 @@ void PodWorker::SaveState() {
   }
   Status st = SavePodState(PodDir(), copy);
   if (!st.ok()) Log()->error("saving pod state uid={}: {}", uid_, st.message());
+  if (!start_reported_) start_times_.Since("state_file", t);
 }
 
 PodView PodWorker::BuildView(const api::Pod& pod, bool terminal) const {

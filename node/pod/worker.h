@@ -37,6 +37,7 @@
 #include "node/pod/volumes.h"
 #include "node/runtime/cgroups.h"
 #include "node/runtime/runtime.h"
+#include "node/runtime/stage_times.h"
 #include "node/sandbox/pod_network.h"
 
 namespace skiff::node {
@@ -164,6 +165,8 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   PodView BuildView(const api::Pod& pod, bool terminal) const;
   void Publish(const api::Pod& pod, bool terminal);
   void SaveState();
+  // Once every app container runs: logs and observes start_times_.
+  void ReportStartTimes(const api::Pod& pod);
   void ScheduleWake(std::chrono::milliseconds in);
 
   WorkerServices svc_;
@@ -191,6 +194,11 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   std::chrono::steady_clock::time_point volume_event_at_{};
   api::PodStatus last_published_;
   bool published_once_ = false;
+  // The first start's stages (worker thread only), logged and observed once
+  // every app container has started (not for adopted pods).
+  StageTimes start_times_;
+  StageTimes::Clock::time_point seen_at_ = StageTimes::Clock::now();
+  bool start_reported_ = false;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };

@@ -146,6 +146,7 @@ void PodWorker::SyncAppContainer(const api::Pod& pod, Container& c) {
 
 void PodWorker::StartContainer(const api::Pod& pod, Container& c) {
   const std::string& name = c.spec.name();
+  auto t = StageTimes::Clock::now();
   std::vector<std::string> warnings;
   EnvSources sources = svc_.host->EnvSourcesFor(pod);
   sources.pod_ips = state_.pod_ips;
@@ -200,6 +201,7 @@ void PodWorker::StartContainer(const api::Pod& pod, Container& c) {
     fail("CreateContainerError", resources.status().message(), true);
     return;
   }
+  if (!start_reported_) t = start_times_.Since("env", t);
 
   // The previous instance: its end becomes lastState, its cgroup goes.
   bool restart;
@@ -272,6 +274,10 @@ void PodWorker::StartContainer(const api::Pod& pod, Container& c) {
                                  psc.supplemental_groups().end());
   if (psc.has_fs_group()) cfg.supplemental_groups.push_back(psc.fs_group());
   cfg.no_new_privileges = sc.has_allow_privilege_escalation() && !sc.allow_privilege_escalation();
+  if (!start_reported_) {
+    start_times_.Since("ctr_prepare", t);
+    cfg.times = &start_times_;
+  }
 
   auto h = svc_.runtime->Start(cfg);
   if (!h.ok()) {

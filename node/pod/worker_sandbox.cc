@@ -70,6 +70,7 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod) {
   }
   // Recorded before anything is created, so a crash in between is cleaned up.
   SaveState();
+  auto t = StageTimes::Clock::now();
   Status st = svc_.cgroups->Create(cgroup, true);
   if (st.ok()) {
     int64_t shares_milli = std::max<int64_t>(resources->requests.cpu_milli, 2);
@@ -81,7 +82,8 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod) {
     (void)svc_.cgroups->Remove(cgroup);
     return failed("pod cgroup: " + st.message());
   }
-  auto net = svc_.network->Setup(pod, options_.pod_cidrs);
+  start_times_.Since("cgroup", t);
+  auto net = svc_.network->Setup(pod, options_.pod_cidrs, &start_times_);
   if (!net.ok()) {
     (void)svc_.cgroups->Remove(cgroup);
     return failed(net.status().message());
@@ -111,8 +113,10 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod) {
     std::lock_guard lock(mu_);
     pause_ = *h;
   }
+  t = StageTimes::Clock::now();
   st = WritePodFiles(pod);
   if (!st.ok()) return undo(st.message());
+  start_times_.Since("pod_files", t);
   {
     std::lock_guard lock(mu_);
     state_.sandbox_ready = true;
@@ -126,7 +130,9 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod) {
 }
 
 bool PodWorker::SyncVolumes(const api::Pod& pod) {
+  auto t = StageTimes::Clock::now();
   Status st = volumes_.SetUp(pod, svc_.host->EnvSourcesFor(pod));
+  if (!start_reported_) start_times_.Since("volumes", t);
   if (st.ok()) {
     volumes_ready_ = true;
     volume_error_.clear();

@@ -176,6 +176,9 @@ Result<ProcessId> ProcessRuntime::SpawnShim(const std::string& dir, std::string*
 }
 
 Result<ContainerHandle> ProcessRuntime::Start(const ContainerConfig& c) {
+  StageTimes local;
+  StageTimes& times = c.times ? *c.times : local;
+  auto t = StageTimes::Clock::now();
   ContainerHandle h;
   h.id = NewId();
   h.pod_uid = c.pod_uid;
@@ -202,6 +205,7 @@ Result<ContainerHandle> ProcessRuntime::Start(const ContainerConfig& c) {
     cleanup();
     return st.WithContext("container cgroup");
   }
+  t = times.Since("ctr_cgroup", t);
   shim::ShimConfig sc;
   sc.args = c.args;
   sc.env = c.env;
@@ -226,8 +230,10 @@ Result<ContainerHandle> ProcessRuntime::Start(const ContainerConfig& c) {
     cleanup();
     return st;
   }
+  t = times.Since("ctr_config", t);
   std::string line;
   auto shim_id = SpawnShim(dir, &line);
+  t = times.Since("shim", t);
   if (!shim_id.ok()) {
     cleanup();
     return shim_id.status();
@@ -252,6 +258,7 @@ Result<ContainerHandle> ProcessRuntime::Start(const ContainerConfig& c) {
     cleanup();
     return st;
   }
+  times.Since("ctr_handle", t);
   log::Get("runtime")->debug("started container id={} pod={} name={} pid={}", h.id, c.pod_uid,
                              c.name, h.process.pid);
   return h;

@@ -22,6 +22,7 @@
 #include "common/status.h"
 #include "node/runtime/cgroups.h"
 #include "node/runtime/process.h"
+#include "node/runtime/stage_times.h"
 
 namespace skiff::node {
 
@@ -54,6 +55,8 @@ struct ContainerConfig {
   bool no_new_privileges = false;
   // The pod's pause process: holds a shared PID namespace, runs no command.
   bool pause = false;
+  // Optional, not owned: the runtime adds the stages of the start to it.
+  StageTimes* times = nullptr;
 };
 
 struct ContainerHandle {

@@ -117,11 +117,16 @@ cni::runtime::RuntimeConf PodNetwork::Conf(const std::string& uid, const std::st
 }
 
 Result<PodNetworkState> PodNetwork::Setup(const api::Pod& pod,
-                                          const std::vector<std::string>& pod_cidrs) {
+                                          const std::vector<std::string>& pod_cidrs,
+                                          StageTimes* times) {
   PodNetworkState state;
   if (pod.spec().host_network()) return state;
+  StageTimes local;
+  if (!times) times = &local;
+  auto t = StageTimes::Clock::now();
   const std::string& uid = pod.metadata().uid();
   auto list = cni::runtime::LoadConfList(options_.conf_dir);
+  t = times->Since("cni_conf", t);
   if (!list.ok()) {
     return Status(list.status().code(),
                   "failed to set up network for sandbox \"" + uid +
@@ -131,6 +136,7 @@ Result<PodNetworkState> PodNetwork::Setup(const api::Pod& pod,
   std::string name = options_.netns_prefix + uid;
   auto path = CreateNetns(options_.netns_dir, name);
   if (!path.ok() && path.status().code() != StatusCode::kAlreadyExists) return path.status();
+  t = times->Since("netns", t);
   state.netns_path = NetnsPathFor(uid);
   state.network = list->name;
 
@@ -157,6 +163,7 @@ Result<PodNetworkState> PodNetwork::Setup(const api::Pod& pod,
 
   cni::runtime::PluginFailure failure;
   auto result = cni_.AddNetworkList(*list, rt, &failure);
+  times->Since("cni_add", t);
   if (!result.ok()) {
     // Roll back what the chain may have done, then the namespace.
     std::vector<std::string> missing;

@@ -18,6 +18,7 @@
 
 #include "cni/runtime/runtime.h"
 #include "common/status.h"
+#include "node/runtime/stage_times.h"
 #include "skiff/api/core.pb.h"
 
 namespace skiff::node {
@@ -47,8 +48,10 @@ class PodNetwork {
   Status Ready() const;
 
   // Creates the namespace and runs ADD. The error says what failed in the
-  // user's terms (plugin, verb, CNI message).
-  Result<PodNetworkState> Setup(const api::Pod& pod, const std::vector<std::string>& pod_cidrs);
+  // user's terms (plugin, verb, CNI message). `times` (optional) gets the
+  // stages cni_conf, netns and cni_add.
+  Result<PodNetworkState> Setup(const api::Pod& pod, const std::vector<std::string>& pod_cidrs,
+                                StageTimes* times = nullptr);
   // DEL (with the cached configuration and arguments when there are any)
   // and the namespace removed; repeated calls are fine. When DEL fails the
   // namespace is kept so a retry can finish the job.
