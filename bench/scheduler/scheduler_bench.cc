@@ -21,14 +21,18 @@
 //
 // Pinning: the server side (store, registry, scheduler threads) on --server-cpu, the pod
 // creators and the watcher on --load-cpu. Prints a Markdown table; asserts nothing.
+#include <dirent.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -84,6 +88,8 @@ struct RoundResult {
   double loop_pods_per_s = 0;      // per second of wall time in the algorithm
   double loop_pods_per_cpu_s = 0;  // per CPU-second of the scheduling thread in it
   double cpu_s = 0;
+  double server_cpu_s = 0;  // threads on the server side (all but the bench's own)
+  std::string cpu_by_thread;
   double seconds = 0;
   uint64_t bound = 0;
   uint64_t conflicts = 0;
@@ -104,6 +110,52 @@ double CpuSeconds() {
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds (user + system) of each live thread of this process, by tid, with its name.
+struct ThreadCpu {
+  std::string name;
+  double seconds = 0;
+};
+std::map<int, ThreadCpu> ThreadCpuTimes() {
+  std::map<int, ThreadCpu> out;
+  static const double kTick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  DIR* dir = opendir("/proc/self/task");
+  if (!dir) return out;
+  while (dirent* d = readdir(dir)) {
+    if (d->d_name[0] == '.') continue;
+    std::ifstream f(std::string("/proc/self/task/") + d->d_name + "/stat");
+    std::string line;
+    if (!std::getline(f, line)) continue;
+    size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    // Fields after the name: state is field 3; utime and stime are fields 14 and 15.
+    std::vector<std::string> fields;
+    size_t p = close + 2;
+    while (p < line.size()) {
+      size_t sp = line.find(' ', p);
+      fields.push_back(line.substr(p, sp - p));
+      if (sp == std::string::npos) break;
+      p = sp + 1;
+    }
+    if (fields.size() < 13) continue;
+    double ticks = std::stod(fields[11]) + std::stod(fields[12]);
+    out[std::atoi(d->d_name)] = {line.substr(open + 1, close - open - 1), ticks / kTick};
+  }
+  closedir(dir);
+  return out;
+}
+
+// Per thread name, the CPU seconds spent between two snapshots (threads born in between count
+// from zero; threads that ended in between are missing).
+std::map<std::string, double> CpuByName(const std::map<int, ThreadCpu>& before,
+                                        const std::map<int, ThreadCpu>& after) {
+  std::map<std::string, double> out;
+  for (const auto& [tid, t] : after) {
+    auto it = before.find(tid);
+    out[t.name] += t.seconds - (it == before.end() ? 0 : it->second.seconds);
+  }
+  return out;
 }
 
 double Median(std::vector<double> v) {
@@ -234,6 +286,7 @@ void Parallel(int64_t n, int64_t threads, const Options& o, Fn fn) {
   for (int64_t t = 0; t < threads; ++t) {
     ts.emplace_back([&] {
       Pin(o.load_cpu, o.pin);
+      pthread_setname_np(pthread_self(), "bench-client");
       for (int64_t i; (i = next.fetch_add(1)) < n;)
         fn(i);
     });
@@ -348,6 +401,7 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
   const auto t0 = Clock::now();
   std::thread watcher([&] {
     Pin(o.load_cpu, o.pin);
+    pthread_setname_np(pthread_self(), "bench-watch");
     std::unordered_set<std::string> seen;
     api::WatchEvent ev;
     while (!stop_watch) {
@@ -364,6 +418,7 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
   });
 
   const double cpu0 = CpuSeconds();
+  const auto threads0 = ThreadCpuTimes();
   Parallel(o.pods, o.creators, o, [&](int64_t i) {
     if (!api::CreateObject(client, MakePod(i, rs_uids)).ok()) ++failures;
   });
@@ -372,6 +427,7 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
   while (bound < o.pods - failures && Clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const double cpu1 = CpuSeconds();
+  const auto threads1 = ThreadCpuTimes();
   stop_watch = true;
   (*watch)->Cancel();
   watcher.join();
@@ -389,6 +445,13 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
                               : 0;
   r.conflicts = st.bind_conflicts;
   r.cpu_s = cpu1 - cpu0;
+  for (const auto& [name, secs] : CpuByName(threads0, threads1)) {
+    if (name.starts_with("bench-")) continue;
+    r.server_cpu_s += secs;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %s=%.2f", name.c_str(), secs);
+    r.cpu_by_thread += buf;
+  }
   sched.Stop();
   CheckPlacement(client, o, &r);
   if (failures) r.placement_note += " create_failures=" + std::to_string(failures.load());
@@ -456,6 +519,8 @@ int main(int argc, char** argv) {
                    r->loop_pods_per_s, r->loop_pods_per_cpu_s, r->cpu_s,
                    static_cast<unsigned long long>(r->conflicts),
                    r->placement_ok ? "placement ok" : "PLACEMENT WRONG", r->placement_note.c_str());
+      std::fprintf(stderr, "  server-side threads' CPU s: total=%.2f%s\n", r->server_cpu_s,
+                   r->cpu_by_thread.c_str());
       results[v.name].push_back(*r);
     }
   }
@@ -468,8 +533,8 @@ int main(int argc, char** argv) {
   std::printf(
       "| scheduler (5,000 nodes, 10,000 pods unless noted) | pods/s, first create to last bind "
       "| scheduling loop pods/s (wall) | scheduling loop pods per CPU-s | process CPU s per 1k "
-      "pods | pods/s ratio vs first row | placement |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---|\n");
+      "pods | server-side threads' CPU s per 1k pods | pods/s ratio vs first row | placement |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---|\n");
   const std::string base = vs.front().name;
   for (const Variant& v : vs) {
     std::vector<double> ratios;
@@ -478,11 +543,12 @@ int main(int argc, char** argv) {
       ratios.push_back(results[v.name][i].e2e_pods_per_s / results[base][i].e2e_pods_per_s);
       ok = ok && results[v.name][i].placement_ok;
     }
-    std::printf("| %s | %.0f | %.0f | %.0f | %.2f | %.2f | %s |\n", v.name.c_str(),
+    std::printf("| %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f | %s |\n", v.name.c_str(),
                 med(v.name, &RoundResult::e2e_pods_per_s),
                 med(v.name, &RoundResult::loop_pods_per_s),
                 med(v.name, &RoundResult::loop_pods_per_cpu_s),
                 med(v.name, &RoundResult::cpu_s) * 1000.0 / static_cast<double>(o.pods),
+                med(v.name, &RoundResult::server_cpu_s) * 1000.0 / static_cast<double>(o.pods),
                 Median(ratios), ok ? "all checks passed" : "CHECK FAILED (see stderr)");
   }
   return 0;

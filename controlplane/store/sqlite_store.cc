@@ -1,5 +1,7 @@
 #include "controlplane/store/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -354,6 +356,7 @@ class SqliteStore : public Store {
   // --- the writer thread ---
 
   void WriterLoop() {
+    pthread_setname_np(pthread_self(), "store-writer");
     for (;;) {
       std::vector<PendingTxn*> batch;
       std::vector<PendingCompact*> compacts;

@@ -1,5 +1,7 @@
 #include "controlplane/store/watch_hub.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace skiff::store {
@@ -45,6 +47,7 @@ void WatchHub::Deliver(Watcher& w, const std::vector<Event>& events) {
 }
 
 void WatchHub::DispatchLoop() {
+  pthread_setname_np(pthread_self(), "store-watch");
   for (;;) {
     Batch batch;
     {
