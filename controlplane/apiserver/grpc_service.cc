@@ -171,7 +171,9 @@ grpc::Status ApiService::Update(grpc::ServerContext* ctx, const api::UpdateReque
                                 api::ObjectResponse* resp) {
   CallMetrics m("Update", req->kind());
   auto [ns, name] = NamespaceAndName(req->object());
-  auto attrs = AttributesFor(req->kind(), "update", ns, name);
+  // A binding is authorized as Kubernetes does it: "create" on pods/binding.
+  const char* verb = req->subresource() == "binding" ? "create" : "update";
+  auto attrs = AttributesFor(req->kind(), verb, ns, name);
   if (!attrs.ok()) return m.Done(attrs.status());
   attrs->subresource = req->subresource();
   Status s = Admit(ctx, *attrs);

@@ -11,6 +11,7 @@
 #include "api/validation.h"
 #include "common/random.h"
 #include "controlplane/apiserver/codec.h"
+#include "controlplane/apiserver/registry_internal.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/meta.pb.h"
 
@@ -19,6 +20,11 @@ namespace {
 
 using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
+using internal::Conflict;
+using internal::InvalidObject;
+using internal::KindOf;
+using internal::NamespaceFor;
+using internal::Qualified;
 
 constexpr int kMaxWriteAttempts = 8;
 constexpr std::string_view kForegroundFinalizer = "foregroundDeletion";
@@ -42,66 +48,6 @@ std::string RandomSuffix() {
   for (int i = 0; i < 5; ++i)
     out += kAlphabet[RandomBelow(sizeof kAlphabet - 1)];
   return out;
-}
-
-// "deployments.apps \"web\"" / "pods \"x\"": how Kubernetes names objects in errors.
-std::string Qualified(const api::KindInfo& kind, std::string_view name) {
-  std::string out(kind.resource);
-  if (!kind.group.empty()) {
-    out += '.';
-    out += kind.group;
-  }
-  out += " \"";
-  out += name;
-  out += '"';
-  return out;
-}
-
-std::string KindQualified(const api::KindInfo& kind, std::string_view name) {
-  std::string out(kind.kind);
-  if (!kind.group.empty()) {
-    out += '.';
-    out += kind.group;
-  }
-  out += " \"";
-  out += name;
-  out += '"';
-  return out;
-}
-
-Status InvalidObject(const api::KindInfo& kind, std::string_view name,
-                     const api::FieldErrors& errors) {
-  std::string msg = KindQualified(kind, name) + " is invalid: ";
-  if (errors.size() == 1) {
-    msg += errors[0].ToString();
-  } else {
-    msg += '[';
-    for (size_t i = 0; i < errors.size(); ++i) {
-      if (i) msg += ", ";
-      msg += errors[i].ToString();
-    }
-    msg += ']';
-  }
-  return InvalidArgument(msg);
-}
-
-Status Conflict(const api::KindInfo& kind, std::string_view name) {
-  return Aborted("Operation cannot be fulfilled on " + Qualified(kind, name) +
-                 ": the object has been modified; please apply your changes to the latest "
-                 "version and try again");
-}
-
-Result<const api::KindInfo*> KindOf(std::string_view name) {
-  const api::KindInfo* kind = api::FindKind(name);
-  if (!kind) kind = api::FindResource(name);
-  if (!kind) return InvalidArgument("unknown kind \"" + std::string(name) + "\"");
-  return kind;
-}
-
-// Normalizes the namespace of a request for `kind`.
-std::string NamespaceFor(const api::KindInfo& kind, std::string_view ns) {
-  if (!kind.namespaced) return "";
-  return ns.empty() ? "default" : std::string(ns);
 }
 
 google::protobuf::Timestamp Now() {
@@ -151,11 +97,6 @@ bool HasStatus(const Message& object) {
 }
 
 }  // namespace
-
-struct Registry::Current {
-  std::unique_ptr<Message> object;  // resourceVersion set
-  store::KeyValue kv;
-};
 
 Registry::Registry(store::Store& store, std::vector<std::unique_ptr<AdmissionPlugin>> plugins,
                    RegistryOptions options)
@@ -277,6 +218,7 @@ Result<api::ObjectResponse> Registry::Update(const api::UpdateRequest& req) {
   api::SetTypeMeta(requested.get());
   const api::ObjectMeta& rmeta = *api::GetObjectMeta(*requested);
   std::string ns = NamespaceFor(kind, rmeta.namespace_());
+  if (req.subresource() == "binding") return Bind(kind, *requested, req.dry_run());
   if (req.subresource() != "" && req.subresource() != "status") {
     return InvalidArgument("unknown subresource \"" + req.subresource() + "\"");
   }

@@ -41,6 +41,13 @@ class Registry {
   Result<api::ObjectResponse> Create(const api::CreateRequest& request);
   Result<api::ObjectResponse> Get(const api::GetRequest& request);
   Result<api::ListResponse> List(const api::ListRequest& request);
+  // Subresources: "" (everything but .status), "status" (only .status), and for Pods
+  // "binding": the object is a Pod naming the pod (metadata.namespace/name; metadata.uid
+  // and metadata.resourceVersion, when set, are preconditions) and the node
+  // (spec.nodeName); metadata.annotations are added to the pod's. The binding sets
+  // spec.nodeName and the PodScheduled=True condition and fails with ABORTED when the pod
+  // is already bound, being deleted, gated, or fails a precondition (kube-apiserver's
+  // pods/binding). Returns the bound pod.
   Result<api::ObjectResponse> Update(const api::UpdateRequest& request);
   Result<api::ObjectResponse> Delete(const api::DeleteRequest& request);
   Result<std::unique_ptr<api::WatchStream>> Watch(const api::WatchRequest& request);
@@ -52,13 +59,20 @@ class Registry {
   store::Store& store() { return store_; }
 
  private:
-  struct Current;
+  // An object as stored: decoded (resourceVersion set) and the raw key-value.
+  struct Current {
+    std::unique_ptr<google::protobuf::Message> object;
+    store::KeyValue kv;
+  };
   Result<Current> ReadCurrent(const api::KindInfo& kind, const std::string& ns,
                               const std::string& name);
   Status CheckNamespaceWritable(const std::string& ns);
   Result<api::ObjectResponse> WriteUpdate(const api::KindInfo& kind, const Current& current,
                                           google::protobuf::Message* updated, bool dry_run,
                                           bool force);
+  // registry_binding.cc: Update with subresource "binding".
+  Result<api::ObjectResponse> Bind(const api::KindInfo& kind,
+                                   const google::protobuf::Message& binding, bool dry_run);
   Result<api::ObjectResponse> DeleteNow(const api::KindInfo& kind, const Current& current);
   Status RunAdmission(Operation op, google::protobuf::Message* object,
                       const google::protobuf::Message* old, store::TxnRequest* txn);

@@ -12,12 +12,14 @@
 #include "controlplane/apiserver/codec.h"
 #include "controlplane/apiserver/field_selector.h"
 #include "controlplane/apiserver/registry.h"
+#include "controlplane/apiserver/registry_internal.h"
 #include "skiff/api/meta.pb.h"
 
 namespace skiff::apiserver {
 namespace {
 
 using google::protobuf::Message;
+using internal::KindOf;
 
 // Label + field selectors of one List/Watch.
 struct Filter {
@@ -40,13 +42,6 @@ Result<Filter> MakeFilter(const api::KindInfo& kind, const std::string& label_se
   if (!fields.ok()) return fields.status();
   f.fields = std::move(*fields);
   return f;
-}
-
-Result<const api::KindInfo*> KindOf(std::string_view name) {
-  const api::KindInfo* kind = api::FindKind(name);
-  if (!kind) kind = api::FindResource(name);
-  if (!kind) return InvalidArgument("unknown kind \"" + std::string(name) + "\"");
-  return kind;
 }
 
 std::string Hex(std::string_view s) {

@@ -9,15 +9,37 @@ namespace {
 
 constexpr int kMaxBindAttempts = 5;
 
+// pods/binding: the pod's identity with its uid and resourceVersion as preconditions, and
+// the node. The server sets spec.nodeName and PodScheduled=True without a full update.
+Result<api::Pod> WriteBinding(api::ApiClient& client, const api::Pod& pod,
+                              const std::string& node) {
+  api::Pod binding;
+  api::ObjectMeta* meta = binding.mutable_metadata();
+  meta->set_name(pod.metadata().name());
+  meta->set_namespace_(pod.metadata().namespace_());
+  meta->set_uid(pod.metadata().uid());
+  meta->set_resource_version(pod.metadata().resource_version());
+  binding.mutable_spec()->set_node_name(node);
+  api::UpdateRequest req;
+  req.set_kind("Pod");
+  req.set_subresource("binding");
+  req.set_object(binding.SerializeAsString());
+  auto r = client.Update(req);
+  if (!r.ok()) return r.status();
+  api::Pod bound;
+  if (!bound.ParseFromString(r->object())) return Internal("binding answer is not a Pod");
+  return bound;
+}
+
 }  // namespace
 
 BindResult BindPod(api::ApiClient& client, const api::Pod& pod, const std::string& node) {
   BindResult out;
-  api::Pod current = pod;
-  const std::string uid = pod.metadata().uid();
+  const api::Pod* current = &pod;
+  std::shared_ptr<api::Pod> fresh_copy;
+  const std::string& uid = pod.metadata().uid();
   for (int attempt = 0; attempt < kMaxBindAttempts; ++attempt) {
-    current.mutable_spec()->set_node_name(node);
-    auto r = api::UpdateObject(client, current);
+    auto r = WriteBinding(client, *current, node);
     if (r.ok()) {
       out.kind = BindResult::Kind::kBound;
       out.pod = std::make_shared<api::Pod>(std::move(*r));
@@ -42,17 +64,26 @@ BindResult BindPod(api::ApiClient& client, const api::Pod& pod, const std::strin
       }
       return out;
     }
-    out.pod = std::make_shared<api::Pod>(*fresh);
-    if (fresh->metadata().uid() != uid) {
+    fresh_copy = std::make_shared<api::Pod>(std::move(*fresh));
+    out.pod = fresh_copy;
+    if (fresh_copy->metadata().uid() != uid) {
       out.kind = BindResult::Kind::kGone;
       return out;
     }
-    if (!fresh->spec().node_name().empty()) {
-      out.kind = fresh->spec().node_name() == node ? BindResult::Kind::kBound
-                                                   : BindResult::Kind::kBoundElsewhere;
+    if (!fresh_copy->spec().node_name().empty()) {
+      out.kind = fresh_copy->spec().node_name() == node ? BindResult::Kind::kBound
+                                                        : BindResult::Kind::kBoundElsewhere;
       return out;
     }
-    current = std::move(*fresh);
+    if (fresh_copy->metadata().has_deletion_timestamp()) {
+      out.kind = BindResult::Kind::kGone;
+      return out;
+    }
+    if (fresh_copy->metadata().resource_version() == current->metadata().resource_version()) {
+      out.error = r.status();  // refused for what the pod is (gated), not for a change
+      return out;
+    }
+    current = fresh_copy.get();
   }
   out.error = Aborted("pod " + pod.metadata().namespace_() + "/" + pod.metadata().name() +
                       " kept changing while being bound (" + std::to_string(kMaxBindAttempts) +

@@ -1,10 +1,13 @@
-// Binder: writes bindings — spec.nodeName on the pod — from a pool of threads, so that the
-// scheduling loop never waits for the API server.
+// Binder: writes bindings from a pool of threads, so that the scheduling loop never waits
+// for the API server. A binding is an Update of the pod's "binding" subresource (as
+// kube-scheduler posts pods/binding): the server sets spec.nodeName and PodScheduled=True
+// without re-validating the whole pod.
 //
-// Optimistic concurrency: the update carries the resourceVersion the scheduler saw. On a
-// conflict (ABORTED) the pod is read again: gone or replaced (another uid) ends the attempt,
-// already bound ends it too (to our node: success), otherwise the binding is retried on the
-// fresh copy, up to 5 times.
+// Optimistic concurrency: the binding carries the uid and the resourceVersion the scheduler
+// saw as preconditions. On a conflict (ABORTED) the pod is read again: gone, replaced
+// (another uid) or being deleted ends the attempt, already bound ends it too (to our node:
+// success), unchanged means the server refuses the pod itself (an error), otherwise the
+// binding is retried on the fresh copy, up to 5 times.
 //
 // Thread-safe. The callback runs on a binder thread.
 #pragma once

@@ -526,6 +526,34 @@ TEST_F(ApiServerTest, BoundPodsTerminateGracefully) {
             StatusCode::kNotFound);
 }
 
+TEST_F(ApiServerTest, PodsBindingSubresourceAssignsTheNodeOnce) {
+  api::Pod pod;
+  pod.mutable_metadata()->set_name("bind-me");
+  pod.mutable_metadata()->set_namespace_("default");
+  auto* c = pod.mutable_spec()->add_containers();
+  c->set_name("c");
+  c->set_image("busybox");
+  auto created = api::CreateObject(*client_, pod);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  api::Pod binding;
+  binding.mutable_metadata()->set_name("bind-me");
+  binding.mutable_metadata()->set_namespace_("default");
+  binding.mutable_metadata()->set_uid(created->metadata().uid());
+  binding.mutable_spec()->set_node_name("node-7");
+  api::UpdateRequest req;
+  req.set_kind("Pod");
+  req.set_subresource("binding");
+  req.set_object(binding.SerializeAsString());
+  auto r = client_->Update(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  auto got = api::GetObject<api::Pod>(*client_, "default", "bind-me");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->spec().node_name(), "node-7");
+  binding.mutable_spec()->set_node_name("node-8");
+  req.set_object(binding.SerializeAsString());
+  EXPECT_EQ(client_->Update(req).status().code(), StatusCode::kAborted);
+}
+
 TEST_F(ApiServerTest, MetricsCountRequests) {
   ASSERT_TRUE(client_->Version().ok());
   int fd = socket(AF_INET, SOCK_STREAM, 0);
