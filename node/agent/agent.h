@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,6 +110,16 @@ class Agent : public PodHost {
   std::shared_ptr<PodWorker> FindWorker(const std::string& ns, const std::string& name) const;
 
   // HTTP handlers (agent_http.cc).
+  struct ContainerRef {
+    std::string ns, name, container;
+    std::shared_ptr<PodWorker> worker;
+    std::shared_ptr<const api::Pod> pod;
+    const api::Container* spec;  // in *pod
+  };
+  // "/<route>/<namespace>/<pod>/<container>", authorized for `access`, of a
+  // pod on this node; otherwise answers (400, 401, 403, 404) and nullopt.
+  std::optional<ContainerRef> ResolveContainer(const HttpRequest& req, ResponseWriter& w,
+                                               const char* route, Access access);
   void ServeLogs(const HttpRequest& req, ResponseWriter& w);
   void ServeExec(const HttpRequest& req, ResponseWriter& w);
   void ServeStats(const HttpRequest& req, ResponseWriter& w);

@@ -155,15 +155,43 @@ bool Agent::Authorize(const HttpRequest& req, ResponseWriter& w, const std::stri
   return false;
 }
 
-void Agent::ServeLogs(const HttpRequest& req, ResponseWriter& w) {
+std::optional<Agent::ContainerRef> Agent::ResolveContainer(const HttpRequest& req,
+                                                           ResponseWriter& w, const char* route,
+                                                           Access access) {
   auto parts = SplitPath(req.path);
   if (parts.size() != 4) {
     w.Send(400, "text/plain",
-           "expected /containerLogs/<namespace>/<pod>/<container>, got " + req.path + "\n");
-    return;
+           std::string("expected /") + route + "/<namespace>/<pod>/<container>, got " + req.path +
+               "\n");
+    return std::nullopt;
   }
-  const std::string &ns = parts[1], &name = parts[2], &container = parts[3];
-  if (!Authorize(req, w, ns, name)) return;
+  ContainerRef ref{parts[1], parts[2], parts[3], nullptr, nullptr, nullptr};
+  if (!Authorize(req, w, ref.ns, ref.name, access)) return std::nullopt;
+  ref.worker = FindWorker(ref.ns, ref.name);
+  if (!ref.worker) {
+    w.Send(404, "text/plain",
+           "pod " + ref.ns + "/" + ref.name + " not found on node " + options_.node_name + "\n");
+    return std::nullopt;
+  }
+  ref.pod = ref.worker->pod();
+  for (const auto* list : {&ref.pod->spec().containers(), &ref.pod->spec().init_containers()}) {
+    for (const auto& c : *list) {
+      if (c.name() == ref.container) ref.spec = &c;
+    }
+  }
+  if (ref.spec == nullptr) {
+    w.Send(400, "text/plain",
+           "container " + ref.container + " is not valid for pod " + ref.name + "\n");
+    return std::nullopt;
+  }
+  return ref;
+}
+
+void Agent::ServeLogs(const HttpRequest& req, ResponseWriter& w) {
+  auto ref = ResolveContainer(req, w, "containerLogs", Access::kRead);
+  if (!ref) return;
+  const std::string &ns = ref->ns, &name = ref->name, &container = ref->container;
+  const auto& worker = ref->worker;
   int64_t tail = -1, limit = -1;
   if (!NonNegative(req, "tailLines", &tail) || !NonNegative(req, "limitBytes", &limit)) {
     w.Send(400, "text/plain", "tailLines and limitBytes must be non-negative integers\n");
@@ -171,22 +199,6 @@ void Agent::ServeLogs(const HttpRequest& req, ResponseWriter& w) {
   }
   bool follow = Truthy(req.Param("follow"));
   bool previous = Truthy(req.Param("previous"));
-  auto worker = FindWorker(ns, name);
-  if (!worker) {
-    w.Send(404, "text/plain",
-           "pod " + ns + "/" + name + " not found on node " + options_.node_name + "\n");
-    return;
-  }
-  auto pod = worker->pod();
-  bool known = false;
-  for (const auto* list : {&pod->spec().containers(), &pod->spec().init_containers()}) {
-    for (const auto& c : *list)
-      known |= c.name() == container;
-  }
-  if (!known) {
-    w.Send(400, "text/plain", "container " + container + " is not valid for pod " + name + "\n");
-    return;
-  }
   std::string dir = PodLogDir(options_.root_dir + "/logs", ns, name, worker->uid());
   auto attempts = LogAttempts(dir, container);
   if (previous ? attempts.size() < 2 : attempts.empty()) {
@@ -254,14 +266,9 @@ void Agent::ServeLogs(const HttpRequest& req, ResponseWriter& w) {
 // length in headers (X-Skiff-Exit-Code, X-Skiff-Stdout-Bytes) and the body
 // stdout then stderr. Needs `create pods/exec` on the pod.
 void Agent::ServeExec(const HttpRequest& req, ResponseWriter& w) {
-  auto parts = SplitPath(req.path);
-  if (parts.size() != 4) {
-    w.Send(400, "text/plain",
-           "expected /exec/<namespace>/<pod>/<container>, got " + req.path + "\n");
-    return;
-  }
-  const std::string &ns = parts[1], &name = parts[2], &container = parts[3];
-  if (!Authorize(req, w, ns, name, Access::kExec)) return;
+  auto ref = ResolveContainer(req, w, "exec", Access::kExec);
+  if (!ref) return;
+  const std::string& container = ref->container;
   std::vector<std::string> command = req.Params("command");
   if (command.empty() || command[0].empty()) {
     w.Send(400, "text/plain", "exec: no command (want ?command=...)\n");
@@ -272,25 +279,8 @@ void Agent::ServeExec(const HttpRequest& req, ResponseWriter& w) {
     w.Send(400, "text/plain", "timeoutSeconds must be a non-negative integer\n");
     return;
   }
-  auto worker = FindWorker(ns, name);
-  if (!worker) {
-    w.Send(404, "text/plain",
-           "pod " + ns + "/" + name + " not found on node " + options_.node_name + "\n");
-    return;
-  }
-  auto pod = worker->pod();
-  const api::Container* spec = nullptr;
-  for (const auto* list : {&pod->spec().containers(), &pod->spec().init_containers()}) {
-    for (const auto& c : *list) {
-      if (c.name() == container) spec = &c;
-    }
-  }
-  if (spec == nullptr) {
-    w.Send(400, "text/plain", "container " + container + " is not valid for pod " + name + "\n");
-    return;
-  }
   std::optional<ContainerHandle> handle;
-  for (const auto& h : worker->RunningInstances()) {
+  for (const auto& h : ref->worker->RunningInstances()) {
     if (h.name == container && !h.pause) handle = h;
   }
   if (!handle) {
@@ -307,7 +297,7 @@ void Agent::ServeExec(const HttpRequest& req, ResponseWriter& w) {
       if (!kv.empty()) o.env.push_back(kv);
     }
   }
-  o.working_dir = spec->working_dir();
+  o.working_dir = ref->spec->working_dir();
   o.stdin_data = req.body;
   o.timeout = timeout_s > 0 ? std::chrono::milliseconds(timeout_s * 1000) : std::chrono::hours(1);
   o.max_output = 16 << 20;

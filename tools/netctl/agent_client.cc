@@ -197,6 +197,37 @@ Result<AgentEndpoint> PodAgent(api::ApiClient& client, const api::Pod& pod) {
   return a;
 }
 
+std::string ContainerTarget::Path(std::string_view route) const {
+  return "/" + std::string(route) + "/" + EscapeUrlPart(ns) + "/" +
+         EscapeUrlPart(pod.metadata().name()) + "/" + EscapeUrlPart(container);
+}
+
+Result<ContainerTarget> ResolveContainer(Context& ctx, const Args& args,
+                                         const std::function<void(FlagSet&)>& command_flags,
+                                         const std::string& pod_arg, const std::string& requested) {
+  ContainerTarget t;
+  auto token = CallerToken(args, command_flags);
+  if (!token.ok()) return token.status();
+  t.token = *token;
+  auto client = ctx.Client();
+  if (!client.ok()) return client.status();
+  t.ns = ctx.Namespace();
+  auto pod = GetNamedPod(**client, t.ns, pod_arg);
+  if (!pod.ok()) return pod.status();
+  t.pod = std::move(*pod);
+  const std::string& name = t.pod.metadata().name();
+  t.container = ChooseContainer(t.pod, requested, ctx.err);
+  if (t.container.empty()) return FailedPrecondition("pod " + name + " has no containers");
+  if (t.pod.spec().node_name().empty()) {
+    return FailedPrecondition("container \"" + t.container + "\" in pod \"" + name +
+                              "\" is waiting to start: the pod is not scheduled to a node yet");
+  }
+  auto agent = PodAgent(**client, t.pod);
+  if (!agent.ok()) return agent.status();
+  t.agent = std::move(*agent);
+  return t;
+}
+
 std::string AgentResponse::Header(std::string_view name) const {
   std::string lower = Lower(head);
   std::string key = "\r\n" + Lower(name) + ":";

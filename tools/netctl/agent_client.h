@@ -66,6 +66,23 @@ Result<AgentResponse> CallAgent(const AgentEndpoint& agent, const AgentRequest& 
 // and returns exit code 1.
 int FailFromAgent(Context& ctx, const AgentResponse& response);
 
+// What `logs` and `exec` resolve before calling the agent.
+struct ContainerTarget {
+  api::Pod pod;
+  std::string ns, container, token;
+  AgentEndpoint agent;
+  // "/<route>/<ns>/<pod>/<container>", escaped.
+  std::string Path(std::string_view route) const;
+};
+// The caller's token (CallerToken over `args` with `command_flags`), the pod
+// `pod_arg` in the context's namespace, its container (`requested` or the
+// default, see ChooseContainer) and its node's agent. The error says what is
+// missing, e.g. `container "c" in pod "p" is waiting to start: the pod is
+// not scheduled to a node yet`.
+Result<ContainerTarget> ResolveContainer(Context& ctx, const Args& args,
+                                         const std::function<void(FlagSet&)>& command_flags,
+                                         const std::string& pod_arg, const std::string& requested);
+
 // Percent-escaping for path segments and query values.
 std::string EscapeUrlPart(std::string_view s);
 

@@ -66,28 +66,17 @@ int RunExec(Context& ctx, const Args& args) {
   }
   if (o.timeout.count() < 0) return Fail(ctx, "--timeout must not be negative");
   ExecFlags ignored;
-  auto token = CallerToken(own, [&](FlagSet& f) { AddExecFlags(f, &ignored); });
-  if (!token.ok()) return Fail(ctx, token.status());
-  auto client = ctx.Client();
-  if (!client.ok()) return Fail(ctx, client.status());
-  std::string ns = ctx.Namespace();
-  auto pod = GetNamedPod(**client, ns, (*rest)[0]);
-  if (!pod.ok()) return Fail(ctx, pod.status());
-  const std::string& name = pod->metadata().name();
-  std::string container = ChooseContainer(*pod, o.container, ctx.err);
-  if (container.empty()) return Fail(ctx, "pod " + name + " has no containers");
-  const std::string& phase = pod->status().phase();
+  auto target = ResolveContainer(
+      ctx, own, [&](FlagSet& f) { AddExecFlags(f, &ignored); }, (*rest)[0], o.container);
+  if (!target.ok()) return Fail(ctx, target.status());
+  const std::string& phase = target->pod.status().phase();
   if (phase == "Succeeded" || phase == "Failed") {
     return Fail(ctx, "cannot exec into a container in a completed pod; current phase is " + phase);
   }
-  auto agent = PodAgent(**client, *pod);
-  if (!agent.ok()) return Fail(ctx, agent.status());
-
   AgentRequest req;
   req.method = "POST";
-  req.token = *token;
-  req.path_and_query = "/exec/" + EscapeUrlPart(ns) + "/" + EscapeUrlPart(name) + "/" +
-                       EscapeUrlPart(container) + "?";
+  req.token = target->token;
+  req.path_and_query = target->Path("exec") + "?";
   for (const auto& c : command)
     req.path_and_query += "command=" + EscapeUrlPart(c) + "&";
   if (o.timeout.count() > 0) {
@@ -97,7 +86,7 @@ int RunExec(Context& ctx, const Args& args) {
   req.path_and_query.pop_back();
   if (o.stdin_) req.body = ReadAll(stdin);
   std::string output;
-  auto r = CallAgent(*agent, req, [&](std::string_view data) { output.append(data); });
+  auto r = CallAgent(target->agent, req, [&](std::string_view data) { output.append(data); });
   if (!r.ok()) return Fail(ctx, r.status());
   if (r->status != 200) return FailFromAgent(ctx, *r);
   size_t stdout_bytes = 0;

@@ -46,27 +46,12 @@ int RunLogs(Context& ctx, const Args& args) {
   if (o.tail < -1) return Fail(ctx, "--tail must be -1 or more");
   if (o.limit_bytes == 0 || o.limit_bytes < -1) return Fail(ctx, "--limit-bytes must be positive");
   LogFlags ignored;
-  auto token = CallerToken(args, [&](FlagSet& f) { AddLogFlags(f, &ignored); });
-  if (!token.ok()) return Fail(ctx, token.status());
-  auto client = ctx.Client();
-  if (!client.ok()) return Fail(ctx, client.status());
-  std::string ns = ctx.Namespace();
-  auto pod = GetNamedPod(**client, ns, (*rest)[0]);
-  if (!pod.ok()) return Fail(ctx, pod.status());
-  const std::string& name = pod->metadata().name();
-  std::string container = ChooseContainer(*pod, o.container, ctx.err);
-  if (container.empty()) return Fail(ctx, "pod " + name + " has no containers");
-  if (pod->spec().node_name().empty()) {
-    return Fail(ctx, "container \"" + container + "\" in pod \"" + name +
-                         "\" is waiting to start: the pod is not scheduled to a node yet");
-  }
-  auto agent = PodAgent(**client, *pod);
-  if (!agent.ok()) return Fail(ctx, agent.status());
-
+  auto target = ResolveContainer(
+      ctx, args, [&](FlagSet& f) { AddLogFlags(f, &ignored); }, (*rest)[0], o.container);
+  if (!target.ok()) return Fail(ctx, target.status());
   AgentRequest req;
-  req.token = *token;
-  req.path_and_query = "/containerLogs/" + EscapeUrlPart(ns) + "/" + EscapeUrlPart(name) + "/" +
-                       EscapeUrlPart(container);
+  req.token = target->token;
+  req.path_and_query = target->Path("containerLogs");
   std::string query;
   auto add = [&](const std::string& kv) { query += (query.empty() ? "?" : "&") + kv; };
   if (o.follow) add("follow=true");
@@ -74,7 +59,7 @@ int RunLogs(Context& ctx, const Args& args) {
   if (o.tail >= 0) add("tailLines=" + std::to_string(o.tail));
   if (o.limit_bytes > 0) add("limitBytes=" + std::to_string(o.limit_bytes));
   req.path_and_query += query;
-  auto r = CallAgent(*agent, req, [&](std::string_view data) {
+  auto r = CallAgent(target->agent, req, [&](std::string_view data) {
     std::fwrite(data.data(), 1, data.size(), ctx.out);
     std::fflush(ctx.out);
   });
