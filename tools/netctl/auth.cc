@@ -6,7 +6,7 @@
 
 namespace skiff::netctl {
 
-int RunCreate(Context& ctx, const Args& args) {
+int RunCreateToken(Context& ctx, const Args& args) {
   std::chrono::milliseconds duration{std::chrono::hours(1)};
   std::string node, config_out;
   FlagSet flags("netctl create token (SERVICEACCOUNT [-n NS] | --node NODE) [flags]",

@@ -21,6 +21,10 @@ int RunRollout(Context& ctx, const Args& args);
 int RunSecrets(Context& ctx, const Args& args);
 int RunCreate(Context& ctx, const Args& args);
 int RunAuth(Context& ctx, const Args& args);
-int RunLb(Context& ctx, const Args& args);  // lb.cc
+int RunLb(Context& ctx, const Args& args);        // lb.cc
+int RunLabel(Context& ctx, const Args& args);     // label.cc
+int RunAnnotate(Context& ctx, const Args& args);  // label.cc
+int RunPatch(Context& ctx, const Args& args);     // patch.cc
+int RunExpose(Context& ctx, const Args& args);    // expose.cc
 
 }  // namespace skiff::netctl

@@ -24,10 +24,16 @@ constexpr const char* kUsage =
     "  describe KIND [NAME...]  Show objects in detail, with their events\n"
     "  delete ...               Delete objects (by name, -l, --all or -f)\n"
     "  scale KIND/NAME --replicas=N   Set the replicas of a Deployment, ReplicaSet, StatefulSet\n"
+    "  label KIND NAME... K=V|K- Set or remove labels (--overwrite, -l SEL, --all, --list)\n"
+    "  annotate KIND NAME... K=V|K-  The same for annotations\n"
+    "  patch KIND NAME -p PATCH Change fields (--type strategic|merge|json, --subresource status)\n"
     "  rollout status|history|undo|restart|pause|resume KIND/NAME\n"
     "                           Follow and manage rollouts\n"
     "  secrets reencrypt        Rewrite Secrets under the current encryption key\n"
+    "  create namespace|configmap|secret|deployment|service ... | create -f FILE\n"
+    "                           Create objects (--dry-run=client -o yaml prints them)\n"
     "  create token SA|--node N Issue a bearer token (ServiceAccount or node agent)\n"
+    "  expose KIND NAME --port=P  A Service for a deployment, replicaset, service or pod\n"
     "  auth can-i VERB RESOURCE Check access (--as USER to ask for someone else)\n"
     "  logs POD [-c C] [-f] [-p] A container's log, from its node's agent\n"
     "  exec POD [-c C] [-i] -- CMD [ARGS...]\n"
@@ -59,6 +65,10 @@ int main(int argc, char** argv) {
       {"exec", skiff::netctl::RunExec},
       {"top", skiff::netctl::RunTop},
       {"lb", skiff::netctl::RunLb},
+      {"label", skiff::netctl::RunLabel},
+      {"annotate", skiff::netctl::RunAnnotate},
+      {"patch", skiff::netctl::RunPatch},
+      {"expose", skiff::netctl::RunExpose},
   };
   // The command is the first argument that is not a flag (global flags may
   // come before it, as with kubectl).
