@@ -65,6 +65,7 @@ struct Options {
   int64_t rounds = 3;
   int64_t creators = 32;
   int64_t binders = 16;
+  int64_t status_threads = 0;  // 0: the scheduler's default
   int64_t timeout_s = 300;
   int64_t server_cpu = 1;
   int64_t load_cpu = 0;
@@ -89,6 +90,8 @@ struct RoundResult {
   double loop_pods_per_cpu_s = 0;  // per CPU-second of the scheduling thread in it
   double cpu_s = 0;
   double server_cpu_s = 0;  // threads on the server side (all but the bench's own)
+  double events_s = 0;      // first create to the last status write (event) done; -1: timeout
+  double events_cpu_s = 0;  // process CPU after the last binding until then
   std::string cpu_by_thread;
   double seconds = 0;
   uint64_t bound = 0;
@@ -380,6 +383,7 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
   scheduler::SchedulerOptions so;
   so.percentage_of_nodes_to_score = v.percentage;
   so.binder_threads = static_cast<int>(o.binders);
+  if (o.status_threads > 0) so.status_threads = static_cast<int>(o.status_threads);
   scheduler::Scheduler sched(client, so);
   sched.Start();
   if (!sched.WaitForSync(std::chrono::seconds(60))) return Internal("scheduler did not sync");
@@ -428,6 +432,11 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const double cpu1 = CpuSeconds();
   const auto threads1 = ThreadCpuTimes();
+  // The "Scheduled" events trail the bindings: time until they are all written, and the CPU
+  // that costs after the last binding.
+  const bool events_done = sched.WaitForStatusWrites(std::chrono::seconds(o.timeout_s));
+  const double events_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu2 = CpuSeconds();
   stop_watch = true;
   (*watch)->Cancel();
   watcher.join();
@@ -445,6 +454,8 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
                               : 0;
   r.conflicts = st.bind_conflicts;
   r.cpu_s = cpu1 - cpu0;
+  r.events_s = events_done ? events_s : -1;
+  r.events_cpu_s = cpu2 - cpu1;
   for (const auto& [name, secs] : CpuByName(threads0, threads1)) {
     if (name.starts_with("bench-")) continue;
     r.server_cpu_s += secs;
@@ -452,9 +463,11 @@ Result<RoundResult> RunRound(const Options& o, const Variant& v) {
     std::snprintf(buf, sizeof buf, " %s=%.2f", name.c_str(), secs);
     r.cpu_by_thread += buf;
   }
+  const uint64_t dropped = sched.stats().dropped_events;
   sched.Stop();
   CheckPlacement(client, o, &r);
   if (failures) r.placement_note += " create_failures=" + std::to_string(failures.load());
+  if (dropped) r.placement_note += " dropped_events=" + std::to_string(dropped);
   return r;
 }
 
@@ -470,6 +483,8 @@ int main(int argc, char** argv) {
   flags.Int("rounds", &o.rounds, "Interleaved rounds per variant.");
   flags.Int("creators", &o.creators, "Concurrent clients creating nodes and pods.");
   flags.Int("binders", &o.binders, "Scheduler binder threads.");
+  flags.Int("status-threads", &o.status_threads,
+            "Scheduler threads writing events and conditions (0: the scheduler's default).");
   flags.Int("timeout", &o.timeout_s, "Seconds to wait for all pods to be bound, per round.");
   flags.Int("server-cpu", &o.server_cpu, "CPU for the store, API and scheduler threads.");
   flags.Int("load-cpu", &o.load_cpu, "CPU for the pod creators and the watcher.");
@@ -521,6 +536,8 @@ int main(int argc, char** argv) {
                    r->placement_ok ? "placement ok" : "PLACEMENT WRONG", r->placement_note.c_str());
       std::fprintf(stderr, "  server-side threads' CPU s: total=%.2f%s\n", r->server_cpu_s,
                    r->cpu_by_thread.c_str());
+      std::fprintf(stderr, "  events written %.2f s after the first create (+%.2f CPU s)\n",
+                   r->events_s, r->events_cpu_s);
       results[v.name].push_back(*r);
     }
   }

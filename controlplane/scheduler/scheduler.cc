@@ -243,6 +243,10 @@ bool Scheduler::WaitForSync(std::chrono::milliseconds timeout) const {
   return !impl_->informers.empty();
 }
 
+bool Scheduler::WaitForStatusWrites(std::chrono::milliseconds timeout) {
+  return impl_->status.WaitIdle(timeout);
+}
+
 Scheduler::Stats Scheduler::stats() const {
   Stats s;
   s.attempts = impl_->attempts;

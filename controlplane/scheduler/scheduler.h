@@ -34,8 +34,10 @@ struct SchedulerOptions {
   int32_t percentage_of_nodes_to_score = 0;
   // Threads writing bindings; the API server's group commit batches their writes.
   int binder_threads = 16;
-  // Threads writing events and PodScheduled conditions.
-  int status_threads = 2;
+  // Threads writing events and PodScheduled conditions. Each write waits for its store
+  // commit and only writes in flight together share one (group commit): with few threads a
+  // burst of bindings leaves a backlog of "Scheduled" events costing a commit each.
+  int status_threads = 16;
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{10000};
   std::chrono::milliseconds max_in_unschedulable{std::chrono::minutes(5)};
@@ -60,6 +62,10 @@ class Scheduler {
   void Stop();
   // True once every informer has listed.
   bool WaitForSync(std::chrono::milliseconds timeout) const;
+  // Blocks until no event or PodScheduled condition is queued or being written, or
+  // `timeout`; true when idle. Events trail bindings under load (they are best effort and
+  // written by their own threads); this tells when they have caught up.
+  bool WaitForStatusWrites(std::chrono::milliseconds timeout);
 
   struct Stats {
     uint64_t attempts = 0;       // scheduling cycles

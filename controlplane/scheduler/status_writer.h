@@ -33,7 +33,7 @@ namespace skiff::scheduler {
 class StatusWriter {
  public:
   // `component`: the events' source (the scheduler's name, "default-scheduler").
-  StatusWriter(api::ApiClient& client, std::string component, int threads = 2,
+  StatusWriter(api::ApiClient& client, std::string component, int threads = 16,
                size_t max_queued = 20000);
   ~StatusWriter();  // Stop()
 
