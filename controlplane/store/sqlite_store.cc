@@ -77,7 +77,7 @@ void FilterRange(const std::vector<KeyValue>& sorted, int64_t limit, bool count_
   out->kvs.assign(sorted.begin(), sorted.begin() + static_cast<ptrdiff_t>(n));
 }
 
-bool CompareHolds(const Compare& c, const std::optional<Entry>& e) {
+bool CompareHolds(const Compare& c, const Entry* e) {
   int cmp = 0;
   if (c.target == Compare::Target::kValue) {
     if (!e) return false;  // as etcd: a value compare on a missing key fails
@@ -378,12 +378,13 @@ class SqliteStore : public Store {
     }
   }
 
-  std::optional<Entry> View(const Overlay& overlay, const std::string& key) const {
+  // The key's entry as the batch so far sees it; null when absent. Points into the overlay
+  // or live_: valid until either changes (no copy of the value on the write path).
+  const Entry* View(const Overlay& overlay, const std::string& key) const {
     auto o = overlay.find(key);
-    if (o != overlay.end()) return o->second;
+    if (o != overlay.end()) return o->second ? &*o->second : nullptr;
     auto it = live_.find(key);
-    if (it == live_.end()) return std::nullopt;
-    return it->second;
+    return it == live_.end() ? nullptr : &it->second;
   }
 
   // Keys selected by (key, range_end) as seen through the overlay, sorted.
@@ -391,7 +392,7 @@ class SqliteStore : public Store {
                                          const std::string& range_end) const {
     std::map<std::string, Entry> out;
     if (range_end.empty()) {
-      if (auto e = View(overlay, key)) out.emplace(key, *e);
+      if (const Entry* e = View(overlay, key)) out.emplace(key, *e);
       return out;
     }
     ForEachLive(key, range_end, [&](const Entry& e) { out.emplace(e.kv.key, e); });
@@ -431,13 +432,14 @@ class SqliteStore : public Store {
           break;
         }
         case Op::Type::kPut: {
-          std::optional<Entry> prev = View(overlay, op.key);
+          const Entry* prev = View(overlay, op.key);
           Entry next;
           next.kv = KeyValue{op.key, op.value, prev ? prev->kv.create_revision : rev, rev,
                              prev ? prev->kv.version + 1 : 1};
           next.log_id = next_log_id_++;
           if (op.prev_kv && prev) result.prev_kv = prev->kv;
-          mutations.push_back(Mutation{next.log_id, false, next.kv, prev});
+          mutations.push_back(Mutation{next.log_id, false, next.kv,
+                                       prev ? std::optional<Entry>(*prev) : std::nullopt});
           overlay[op.key] = std::move(next);
           break;
         }
@@ -535,7 +537,7 @@ class SqliteStore : public Store {
       std::unique_lock lock(state_mu_);
       for (auto& [key, entry] : overlay) {
         if (entry) {
-          live_[key] = *entry;
+          live_[key] = std::move(*entry);  // the overlay is dropped after this
         } else {
           live_.erase(key);
         }
