@@ -11,6 +11,8 @@ packages=(
   protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   libyaml-cpp-dev libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libc-ares-dev
+  # skiff-server's allocator (controlplane/server; docs/scheduler.md)
+  libjemalloc-dev
   # ebpf
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   # dpdk
