@@ -94,7 +94,10 @@ bool PodWorker::EnsureSandbox(const api::Pod& pod) {
     state_.pod_ips = net->ips;
     state_.network = net->network;
   }
-  SaveState();
+  // Not saved yet: the save below follows within the same sync, and until
+  // then the first save's netns path and cgroup are all a clean-up needs
+  // (DEL falls back to the configured network). Each save is a new inode,
+  // which is what a pod start pays most for on a busy ext4.
   auto undo = [&](const std::string& message) {
     ReleaseSandbox(pod);
     return failed(message);

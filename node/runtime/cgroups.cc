@@ -44,6 +44,15 @@ std::optional<uint64_t> KeyedValue(const std::string& text, std::string_view key
   return std::nullopt;
 }
 
+// WriteKnob for a knob that may not exist: true when written, false when
+// absent (no stat first: on cgroupfs the lookup is the expensive part).
+Result<bool> WriteKnobIfPresent(const std::string& path, std::string_view value) {
+  Status st = WriteKnob(path, value);
+  if (st.ok()) return true;
+  if (st.code() == StatusCode::kNotFound) return false;
+  return st;
+}
+
 std::optional<uint64_t> ReadNumber(const std::string& path) {
   auto text = ReadFile(path);
   if (!text.ok()) return std::nullopt;
@@ -174,26 +183,24 @@ Status CgroupDriver::Apply(const std::string& rel, const CgroupResources& r) con
   if (v2()) {
     std::string d = unified_ + "/" + rel;
     std::string quota = r.cpu_quota_us ? std::to_string(*r.cpu_quota_us) : "max";
-    if (PathExists(d + "/cpu.max")) {
+    // A knob is absent when its controller is not enabled here: skipped.
+    SKIFF_RETURN_IF_ERROR(
+        WriteKnobIfPresent(d + "/cpu.max", quota + " " + std::to_string(r.cpu_period_us)).status());
+    if (r.cpu_shares) {
       SKIFF_RETURN_IF_ERROR(
-          WriteKnob(d + "/cpu.max", quota + " " + std::to_string(r.cpu_period_us)));
+          WriteKnobIfPresent(d + "/cpu.weight", std::to_string(SharesToWeight(*r.cpu_shares)))
+              .status());
     }
-    if (r.cpu_shares && PathExists(d + "/cpu.weight")) {
-      SKIFF_RETURN_IF_ERROR(
-          WriteKnob(d + "/cpu.weight", std::to_string(SharesToWeight(*r.cpu_shares))));
+    auto present = WriteKnobIfPresent(
+        d + "/memory.max", r.memory_limit_bytes ? std::to_string(*r.memory_limit_bytes) : "max");
+    if (!present.ok()) return present.status();
+    // Without swap accounting a limit would only push pages to swap.
+    if (*present && r.memory_limit_bytes) {
+      SKIFF_RETURN_IF_ERROR(WriteKnobIfPresent(d + "/memory.swap.max", "0").status());
     }
-    if (PathExists(d + "/memory.max")) {
-      SKIFF_RETURN_IF_ERROR(WriteKnob(
-          d + "/memory.max", r.memory_limit_bytes ? std::to_string(*r.memory_limit_bytes) : "max"));
-      // Without swap accounting a limit would only push pages to swap.
-      if (r.memory_limit_bytes && PathExists(d + "/memory.swap.max")) {
-        SKIFF_RETURN_IF_ERROR(WriteKnob(d + "/memory.swap.max", "0"));
-      }
-    }
-    if (PathExists(d + "/pids.max")) {
-      SKIFF_RETURN_IF_ERROR(
-          WriteKnob(d + "/pids.max", r.pids_limit ? std::to_string(*r.pids_limit) : "max"));
-    }
+    SKIFF_RETURN_IF_ERROR(
+        WriteKnobIfPresent(d + "/pids.max", r.pids_limit ? std::to_string(*r.pids_limit) : "max")
+            .status());
     return Status::Ok();
   }
   std::string cpu = Dir("cpu", rel);

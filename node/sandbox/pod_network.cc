@@ -116,6 +116,14 @@ cni::runtime::RuntimeConf PodNetwork::Conf(const std::string& uid, const std::st
   return rt;
 }
 
+Status PodNetwork::PrepareNetnsDirOnce() {
+  std::lock_guard lock(netns_dir_mu_);
+  if (netns_dir_ready_) return Status::Ok();
+  SKIFF_RETURN_IF_ERROR(PrepareNetnsDir(options_.netns_dir));
+  netns_dir_ready_ = true;
+  return Status::Ok();
+}
+
 Result<PodNetworkState> PodNetwork::Setup(const api::Pod& pod,
                                           const std::vector<std::string>& pod_cidrs,
                                           StageTimes* times) {
@@ -132,7 +140,7 @@ Result<PodNetworkState> PodNetwork::Setup(const api::Pod& pod,
                   "failed to set up network for sandbox \"" + uid +
                       "\": no usable CNI configuration: " + list.status().message());
   }
-  SKIFF_RETURN_IF_ERROR(PrepareNetnsDir(options_.netns_dir));
+  SKIFF_RETURN_IF_ERROR(PrepareNetnsDirOnce());
   std::string name = options_.netns_prefix + uid;
   auto path = CreateNetns(options_.netns_dir, name);
   if (!path.ok() && path.status().code() != StatusCode::kAlreadyExists) return path.status();

@@ -12,6 +12,7 @@
 // Thread-safety: calls for different pods may run concurrently.
 #pragma once
 
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -66,9 +67,14 @@ class PodNetwork {
  private:
   cni::runtime::RuntimeConf Conf(const std::string& uid, const std::string& ns,
                                  const std::string& name, const std::string& netns) const;
+  // PrepareNetnsDir once per agent (a shared mount stays shared); retried
+  // after a failure.
+  Status PrepareNetnsDirOnce();
 
   PodNetworkOptions options_;
   cni::runtime::CniRuntime cni_;
+  std::mutex netns_dir_mu_;
+  bool netns_dir_ready_ = false;
 };
 
 // portMappings capability entries for the pod's containers' hostPorts.
