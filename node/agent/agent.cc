@@ -51,7 +51,7 @@ Status Agent::Init() {
   if (auto problems = api::CheckDNS1123Subdomain(options_.node_name); !problems.empty()) {
     return InvalidArgument("--node-name \"" + options_.node_name + "\": " + problems[0]);
   }
-  for (const char* sub : {"", "/pods", "/logs", "/containers"}) {
+  for (const char* sub : {"", "/pods", "/logs"}) {
     SKIFF_RETURN_IF_ERROR(MakeDirs(options_.root_dir + sub, 0700));
   }
   auto cg = CgroupDriver::Detect();
@@ -72,7 +72,8 @@ Status Agent::Init() {
   }
   ProcessRuntimeOptions ro;
   ro.shim_path = options_.shim_path;
-  ro.state_dir = options_.root_dir + "/containers";
+  ro.state_dir = (options_.run_dir.empty() ? options_.root_dir : options_.run_dir) + "/containers";
+  SKIFF_RETURN_IF_ERROR(MakeDirs(ro.state_dir, 0700));
   runtime_ = std::make_unique<ProcessRuntime>(ro, *cgroups_);
   network_ = std::make_unique<PodNetwork>(options_.network);
   prober_ = std::make_unique<Prober>(options_.prober_threads);

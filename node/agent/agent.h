@@ -45,6 +45,10 @@ struct AgentOptions {
   std::map<std::string, std::string> node_labels;
   std::string listen = "0.0.0.0:10250";
   std::string root_dir = "/var/lib/skiff/agent";
+  // The runtime's per-instance records (config, handle, shim log, exit):
+  // volatile like the processes they describe, so best on a tmpfs such as
+  // /run/skiff/agent (fewer inodes on disk per start). "" = ROOT (on disk).
+  std::string run_dir;
   PodNetworkOptions network;
   std::string cgroup_parent = "skiff";
   std::string shim_path;  // "" = next to the agent binary

@@ -34,6 +34,9 @@ Result<CommandLine> ParseCommandLine(int argc, char** argv) {
   f.List("node-label", &labels, "Extra Node label KEY=VALUE (repeatable).");
   f.String("listen", &o.listen, "Address of the agent's HTTP API (logs, stats, healthz).");
   f.String("root-dir", &o.root_dir, "Pod state, logs and container records.");
+  f.String("run-dir", &o.run_dir,
+           "Container instance records, volatile: a tmpfs such as /run/skiff/agent is best "
+           "(default: the root dir).");
   f.String("cni-conf-dir", &o.network.conf_dir, "CNI network configuration directory.");
   f.List("cni-bin-dir", &cni_bin, "CNI plugin directories, searched in order.");
   f.String("cni-cache-dir", &o.network.cache_dir, "CNI result cache (libcni's layout).");

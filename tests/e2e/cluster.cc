@@ -151,7 +151,14 @@ Status Cluster::Init() {
   work_ = tmpl;
   cni_conf_dir_ = work_ + "/cni/net.d";
   cni_bin_dir_ = work_ + "/cni/bin";
-  netns_dir_ = work_ + "/netns";
+  // A node's /run is a tmpfs: the netns mounts and the agent's volatile
+  // runtime records go there, as on a real node, not on the shared disk.
+  run_dir_ = work_ + "/run";
+  SKIFF_RETURN_IF_ERROR(node::MakeDirs(run_dir_));
+  if (mount("tmpfs", run_dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=256m") != 0) {
+    return Internal("mount tmpfs on " + run_dir_ + ": " + std::strerror(errno));
+  }
+  netns_dir_ = run_dir_ + "/netns";
   SKIFF_RETURN_IF_ERROR(node::MakeDirs(cni_conf_dir_));
   SKIFF_RETURN_IF_ERROR(node::MakeDirs(cni_bin_dir_));
   SKIFF_RETURN_IF_ERROR(WriteCniConfig());
@@ -230,8 +237,8 @@ Status Cluster::StartAgent() {
       {BinPath(options_, "skiff-agent"), "--config", node_conf_, "--node-name", node_, "--node-ip",
        kNodeIp, "--listen", std::string(kNodeIp) + ":0", "--root-dir", work_ + "/agent",
        "--cni-conf-dir", cni_conf_dir_, "--cni-bin-dir", bin_dir, "--cni-cache-dir",
-       work_ + "/cni/cache", "--netns-dir", netns_dir_, "--cgroup-parent", cgroup_parent_, "--shim",
-       BinPath(options_, "skiff-shim"),
+       work_ + "/cni/cache", "--netns-dir", netns_dir_, "--run-dir", run_dir_ + "/agent",
+       "--cgroup-parent", cgroup_parent_, "--shim", BinPath(options_, "skiff-shim"),
        // Crash-loop back-off short enough for a bounded test; the rest are
        // the agent's defaults.
        "--backoff-base", "1s", "--backoff-max", "5s", "--log-level", options_.log_level},
@@ -442,6 +449,7 @@ void Cluster::ForceCleanup() {
   // The agent made the directory a (shared) bind mount of itself.
   for (int i = 0; i < 8 && umount2(netns_dir_.c_str(), MNT_DETACH) == 0; ++i) {
   }
+  if (!run_dir_.empty()) (void)umount2(run_dir_.c_str(), MNT_DETACH);
   if (options_.cni == CniMode::kBridge) {
     (void)Run({"ip", "link", "del", bridge_}, seconds(10));
   }

@@ -135,6 +135,7 @@ class Cluster {
   std::string work_, node_, cgroup_parent_, bridge_;
   std::string admin_conf_, node_conf_;
   std::string cni_conf_dir_, cni_bin_dir_, netns_dir_;
+  std::string run_dir_;  // a tmpfs, as a node's /run: netns mounts, the agent's --run-dir
   Daemon server_, agent_;
   std::set<std::string> uids_;
   int manifest_count_ = 0;
