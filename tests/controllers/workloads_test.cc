@@ -116,10 +116,10 @@ TEST_F(ApiServerTest, ReplicaSetScalesAndReplacesDeletedPods) {
 
   // 3 -> 5 -> 2.
   for (int target : {5, 2}) {
-    auto cur = api::GetObject<api::ReplicaSet>(*client_, "default", "rs");
-    ASSERT_TRUE(cur.ok());
-    cur->mutable_spec()->set_replicas(target);
-    ASSERT_TRUE(api::UpdateObject(*client_, *cur).ok());
+    // Retried on conflict: the controller writes the status meanwhile.
+    auto scaled = Mutate<api::ReplicaSet>(
+        "default", "rs", [&](api::ReplicaSet& r) { r.mutable_spec()->set_replicas(target); });
+    ASSERT_TRUE(scaled.ok()) << scaled.status().ToString();
     ASSERT_TRUE(Eventually([&] {
       auto pods = api::ListObjects<api::Pod>(*client_, "default", "app=rs");
       auto st = api::GetObject<api::ReplicaSet>(*client_, "default", "rs");
