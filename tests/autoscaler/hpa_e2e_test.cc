@@ -520,17 +520,19 @@ TEST_F(HpaServerTest, ServerWiredHpaScalesUpUnderLoadAndDownAfterTheWindow) {
   load_->SetLoad("default", 1200);
   ASSERT_TRUE(Eventually([&] { return SpecReplicas("Deployment", "web") == 4; }, seconds(60)));
   ASSERT_TRUE(WaitCondition("web", "ScalingLimited", "True", "TooManyReplicas"));
-  EXPECT_TRUE(HasEvent("SuccessfulRescale", "above target"));
+  // Events and the replica history arrive asynchronously after the scale itself.
+  EXPECT_TRUE(Eventually([&] { return HasEvent("SuccessfulRescale", "above target"); }));
   std::this_thread::sleep_for(seconds(1));
   EXPECT_EQ(SpecReplicas("Deployment", "web"), 4);
 
   auto removed = Steady::now();
   load_->SetLoad("default", 0);
   ASSERT_TRUE(Eventually([&] { return SpecReplicas("Deployment", "web") == 1; }, seconds(60)));
-  EXPECT_TRUE(HasEvent("SuccessfulRescale", "All metrics below target"));
+  EXPECT_TRUE(
+      Eventually([&] { return HasEvent("SuccessfulRescale", "All metrics below target"); }));
 
+  ASSERT_TRUE(Eventually([&] { return history.values().size() >= 3u; }));
   auto values = history.values();
-  ASSERT_GE(values.size(), 3u);
   bool went_down = false;
   for (size_t i = 0; i < values.size(); ++i) {
     EXPECT_GE(values[i].second, 1) << "below minReplicas at step " << i;
