@@ -54,6 +54,9 @@ Status Agent::Init() {
   for (const char* sub : {"", "/pods", "/logs"}) {
     SKIFF_RETURN_IF_ERROR(MakeDirs(options_.root_dir + sub, 0700));
   }
+  // Each pod gets directories under these: spread them (see MarkTopDir).
+  for (const char* sub : {"/pods", "/logs"})
+    (void)MarkTopDir(options_.root_dir + sub);
   auto cg = CgroupDriver::Detect();
   if (!cg.ok()) return cg.status().WithContext("cgroups");
   cgroups_ = std::make_unique<CgroupDriver>(*cg);

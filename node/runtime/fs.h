@@ -22,6 +22,13 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, int mode 
 Status WriteKnob(const std::string& path, std::string_view value);
 // mkdir -p with `mode` for created directories.
 Status MakeDirs(const std::string& path, int mode = 0755);
+// Sets the "top of a directory hierarchy" attribute (chattr +T) on `dir`:
+// ext4 then spreads its subdirectories over block groups instead of packing
+// them next to their parent, so per-pod directories do not share a group
+// whose recently deleted inodes every new file must skip (costly on an ext4
+// without a journal). Best effort: false where the filesystem has no such
+// attribute (tmpfs, xfs, ...) or on error.
+bool MarkTopDir(const std::string& dir);
 // rm -rf; absent is fine. Does not cross mount points (bind mounts inside
 // are refused with FAILED_PRECONDITION rather than followed).
 Status RemoveTree(const std::string& path);
