@@ -147,8 +147,14 @@ bool Responder::AnswerPod(const Query& q, Writer& w) const {
 
 Outcome Responder::Handle(const uint8_t* req, size_t len, bool tcp, const Zone& zone, bool synced,
                           uint32_t rotation, Query* q, uint8_t* out) const {
+  return HandleParsed(req, tcp, zone, synced, rotation, ParseQuery(req, len, q), q, out);
+}
+
+Outcome Responder::HandleParsed(const uint8_t* req, bool tcp, const Zone& zone, bool synced,
+                                uint32_t rotation, ParseStatus parsed, Query* q,
+                                uint8_t* out) const {
   Outcome o;
-  switch (ParseQuery(req, len, q)) {
+  switch (parsed) {
     case ParseStatus::kDrop:
       return o;
     case ParseStatus::kFormErr:

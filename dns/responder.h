@@ -52,6 +52,10 @@ class Responder {
   // replies or kDrop.
   Outcome Handle(const uint8_t* req, size_t len, bool tcp, const Zone& zone, bool synced,
                  uint32_t rotation, Query* q, uint8_t* out) const;
+  // The same for a request already parsed into `q` by ParseQuery (which
+  // returned `parsed`); a batch parses ahead to prefetch (Zone::Prefetch).
+  Outcome HandleParsed(const uint8_t* req, bool tcp, const Zone& zone, bool synced,
+                       uint32_t rotation, ParseStatus parsed, Query* q, uint8_t* out) const;
 
   // Appends an OPT RR advertising our payload size (DO copied from the
   // query, extended rcode bits from `rc`); returns bytes written (11).

@@ -95,55 +95,60 @@ class Server::Worker {
   // Answers one request inside a read section. Returns the reply length in
   // `out`, or 0 when there is nothing to send now (dropped, or handed to the
   // forwarder, which calls `later` with the reply).
+  // `parsed`: the query was already parsed into `q` with that result (a UDP
+  // batch parses ahead to prefetch); nullptr parses here.
   template <typename MakeLater>
-  size_t Answer(const uint8_t* req, size_t len, bool tcp, const Zone& zone, bool synced,
-                uint8_t* out, MakeLater&& later) {
-    q_.qtype = 0;
-    Outcome o = s_.responder_.Handle(req, len, tcp, zone, synced, rotation_++, &q_, out);
+  size_t Answer(const uint8_t* req, size_t len, bool tcp, const Zone& zone, bool synced, Query& q,
+                const ParseStatus* parsed, uint8_t* out, MakeLater&& later) {
+    if (parsed == nullptr) q.qtype = 0;
+    Outcome o =
+        parsed ? s_.responder_.HandleParsed(req, tcp, zone, synced, rotation_++, *parsed, &q, out)
+               : s_.responder_.Handle(req, len, tcp, zone, synced, rotation_++, &q, out);
     if (o.kind == Outcome::kDrop) {
       WorkerStats::Add(stats_.dropped);
       return 0;
     }
-    stats_.CountRequest(tcp ? Proto::kTcp : Proto::kUdp, q_.qtype);
+    stats_.CountRequest(tcp ? Proto::kTcp : Proto::kUdp, q.qtype);
     if (o.kind == Outcome::kReply) {
       stats_.CountResponse(o.rcode);
       if (o.truncated) WorkerStats::Add(stats_.truncated);
       return o.len;
     }
-    return Forward(o, req, tcp, out, later);
+    return Forward(o, req, tcp, q, out, later);
   }
 
   template <typename MakeLater>
-  size_t Forward(const Outcome& o, const uint8_t* req, bool tcp, uint8_t* out, MakeLater&& later) {
+  size_t Forward(const Outcome& o, const uint8_t* req, bool tcp, const Query& q, uint8_t* out,
+                 MakeLater&& later) {
     ClientView c;
-    c.id = q_.id;
-    c.flags = q_.flags;
+    c.id = q.id;
+    c.flags = q.flags;
     c.question =
-        std::string_view(reinterpret_cast<const char*>(req) + kHeaderSize, q_.question_len());
-    c.has_edns = q_.has_edns;
-    c.edns_do = q_.edns_do;
-    c.limit = tcp ? kMaxTcpMessage : s_.responder_.UdpLimit(q_);
+        std::string_view(reinterpret_cast<const char*>(req) + kHeaderSize, q.question_len());
+    c.has_edns = q.has_edns;
+    c.edns_do = q.edns_do;
+    c.limit = tcp ? kMaxTcpMessage : s_.responder_.UdpLimit(q);
     c.our_udp_size = s_.responder_.config().max_udp_size;
     Forwarder* fw = s_.forwarder_;
     if (fw == nullptr || !fw->enabled()) {
       stats_.CountResponse(rcode::kRefused);
       return BuildErrorReply(c, rcode::kRefused, out);
     }
-    if (fw->IsProbe(q_.lower, q_.qname_len)) {
+    if (fw->IsProbe(q.lower, q.qname_len)) {
       fw->NoteProbeSeen();
       stats_.CountResponse(rcode::kServFail);
       return BuildErrorReply(c, rcode::kServFail, out);
     }
     WorkerStats::Add(stats_.forwarded);
-    const uint8_t* ask = o.chase_name ? o.chase_name : q_.lower;
-    const size_t ask_len = o.chase_name ? o.chase_len : q_.qname_len;
+    const uint8_t* ask = o.chase_name ? o.chase_name : q.lower;
+    const size_t ask_len = o.chase_name ? o.chase_len : q.qname_len;
     std::string prefix;
     if (o.chase_name)
       prefix.assign(reinterpret_cast<const char*>(out) + o.prefix_off, o.prefix_len);
-    const bool cd = q_.flags & flag::kCD;
+    const bool cd = q.flags & flag::kCD;
     if (s_.cache_ != nullptr && !fw->loop_detected()) {
       uint8_t key[kMaxNameLen + 5];
-      size_t kl = CacheKey(ask, ask_len, q_.qtype, q_.qclass, q_.edns_do, cd, key);
+      size_t kl = CacheKey(ask, ask_len, q.qtype, q.qclass, q.edns_do, cd, key);
       auto now = Clock::now();
       auto hit = s_.cache_->Get(std::string_view(reinterpret_cast<char*>(key), kl), now);
       if (hit) {
@@ -156,8 +161,8 @@ class Server::Worker {
     }
     ForwardRequest r;
     r.qname.assign(reinterpret_cast<const char*>(ask), ask_len);
-    r.qtype = q_.qtype;
-    r.qclass = q_.qclass;
+    r.qtype = q.qtype;
+    r.qclass = q.qclass;
     r.id = c.id;
     r.flags = c.flags;
     r.question = c.question;
@@ -208,6 +213,21 @@ class Server::Worker {
       const uint64_t t0 = NowNs();
       const Zone* zone = reader_->Enter();
       const bool synced = s_.state_.synced();
+      // Parse the whole batch first and walk the zone's hash table in
+      // stages (slot, node, records), so the cache misses of all queries
+      // overlap instead of stalling each answer in turn.
+      for (int i = 0; i < n; ++i) {
+        const bool whole = !(rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC);
+        batch_q_[i].qtype = 0;
+        parsed_[i] = whole ? ParseQuery(rx_.data() + i * kRxSize, rx_msgs_[i].msg_len, &batch_q_[i])
+                           : ParseStatus::kDrop;
+        if (parsed_[i] == ParseStatus::kOk) zone->Prefetch(batch_q_[i].hash, 0);
+      }
+      for (int stage = 1; stage <= 2; ++stage) {
+        for (int i = 0; i < n; ++i) {
+          if (parsed_[i] == ParseStatus::kOk) zone->Prefetch(batch_q_[i].hash, stage);
+        }
+      }
       int out = 0;
       for (int i = 0; i < n; ++i) {
         const uint8_t* req = rx_.data() + i * kRxSize;
@@ -222,11 +242,13 @@ class Server::Worker {
         } else {
           const sockaddr_storage& addr = addrs_[i];
           const socklen_t alen = rx_msgs_[i].msg_hdr.msg_namelen;
-          len = Answer(req, rx_msgs_[i].msg_len, false, *zone, synced, tx, [fd, addr, alen] {
-            return [fd, addr, alen](const uint8_t* d, size_t l, uint16_t) {
-              ::sendto(fd, d, l, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&addr), alen);
-            };
-          });
+          len = Answer(req, rx_msgs_[i].msg_len, false, *zone, synced, batch_q_[i], &parsed_[i], tx,
+                       [fd, addr, alen] {
+                         return [fd, addr, alen](const uint8_t* d, size_t l, uint16_t) {
+                           ::sendto(fd, d, l, MSG_DONTWAIT,
+                                    reinterpret_cast<const sockaddr*>(&addr), alen);
+                         };
+                       });
         }
         if (len == 0) continue;
         tx_iov_[out] = {tx, len};
@@ -283,7 +305,9 @@ class Server::Worker {
   asio::ip::udp::socket udp_;
   asio::ip::tcp::acceptor acceptor_;
   std::thread thread_;
-  Query q_;
+  Query q_;                // TCP
+  Query batch_q_[kBatch];  // UDP batch, parsed ahead
+  ParseStatus parsed_[kBatch];
   uint32_t rotation_ = 0;
   uint64_t window_start_ns_ = 0, window_queries_ = 0;  // receive-rate window (Coalescing)
   bool coalescing_ = false;
@@ -328,7 +352,7 @@ class Server::Worker::Conn : public std::enable_shared_from_this<Conn> {
     auto self = shared_from_this();
     asio::io_context& io = w_.io();
     size_t n = w_.Answer(body_.data(), body_.size(), true, *zone, w_.server().state_.synced(),
-                         out_.data() + 2, [self, &io] {
+                         w_.q_, nullptr, out_.data() + 2, [self, &io] {
                            return [self, &io](const uint8_t* d, size_t l, uint16_t) {
                              std::vector<uint8_t> copy(d, d + l);
                              asio::post(io, [self, copy = std::move(copy)] {

@@ -81,6 +81,26 @@ const Zone::Node* Zone::Find(const uint8_t* lower, size_t len, uint64_t hash) co
   }
 }
 
+void Zone::Prefetch(uint64_t hash, int stage) const {
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  for (const Zone* z = this; z != nullptr; z = z->base_.get()) {
+    if (z->slots_.empty()) continue;
+    const Slot* slot = &z->slots_[hash & z->mask_];
+    if (stage == 0) {
+      __builtin_prefetch(slot);
+      continue;
+    }
+    if (slot->node == 0 || slot->tag != tag) continue;  // a probe chain: leave it to Find
+    const Node& n = z->nodes_[slot->node - 1];
+    if (stage == 1) {
+      __builtin_prefetch(&n);
+      continue;
+    }
+    __builtin_prefetch(z->blob_.data() + n.name_off);
+    if (n.rrset_count > 0) __builtin_prefetch(&z->rrsets_[n.rrset_begin]);
+  }
+}
+
 int Zone::FindApex(const uint8_t* lower, size_t len, const uint64_t* label_starts) const {
   int best = -1;
   size_t best_len = 0;

@@ -76,6 +76,11 @@ class Zone {
   }
   // This layer only; nullptr when the name is not in it.
   const Node* Find(const uint8_t* lower, size_t len, uint64_t hash) const;
+  // Cache prefetch for a later Lookup of `hash`, in stages called in order
+  // over a batch of names: 0 the hash slot, 1 the node it names, 2 the
+  // node's name bytes and RRsets. Reads only what earlier stages fetched;
+  // never changes the answer.
+  void Prefetch(uint64_t hash, int stage) const;
   // The deepest apex containing the name (label-aligned), or -1. `label_starts`
   // is a 256-bit bitmap of label start offsets (Query::label_starts).
   int FindApex(const uint8_t* lower, size_t len, const uint64_t* label_starts) const;
