@@ -3,8 +3,10 @@
 namespace skiff::apiserver::internal {
 namespace {
 
-std::string KindQualified(const api::KindInfo& kind, std::string_view name) {
-  std::string out(kind.kind);
+// `what`.group "name" (the group only when there is one).
+std::string GroupQualified(std::string_view what, const api::KindInfo& kind,
+                           std::string_view name) {
+  std::string out(what);
   if (!kind.group.empty()) {
     out += '.';
     out += kind.group;
@@ -13,6 +15,10 @@ std::string KindQualified(const api::KindInfo& kind, std::string_view name) {
   out += name;
   out += '"';
   return out;
+}
+
+std::string KindQualified(const api::KindInfo& kind, std::string_view name) {
+  return GroupQualified(kind.kind, kind, name);
 }
 
 }  // namespace
@@ -30,15 +36,7 @@ std::string NamespaceFor(const api::KindInfo& kind, std::string_view ns) {
 }
 
 std::string Qualified(const api::KindInfo& kind, std::string_view name) {
-  std::string out(kind.resource);
-  if (!kind.group.empty()) {
-    out += '.';
-    out += kind.group;
-  }
-  out += " \"";
-  out += name;
-  out += '"';
-  return out;
+  return GroupQualified(kind.resource, kind, name);
 }
 
 Status InvalidObject(const api::KindInfo& kind, std::string_view name,

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "common/base64.h"
@@ -47,6 +48,33 @@ json::Value Metadata(const std::string& name) {
   return json::Object{{"name", name}};
 }
 
+using DataList = std::vector<std::pair<std::string, std::string>>;
+
+// The flags, the one NAME and the data of `create configmap|secret generic`
+// (`kind` names the object in errors). nullopt with *code set after
+// printing the error (or the help).
+std::optional<std::pair<std::string, DataList>> ParseDataCommand(Context& ctx, FlagSet& flags,
+                                                                 WriteFlags& write, Args args,
+                                                                 const std::string& kind,
+                                                                 int* code) {
+  auto sources = TakeSources(&args);
+  if (!sources.ok()) {
+    *code = Fail(ctx, sources.status().message());
+    return std::nullopt;
+  }
+  auto rest = ParseCreateFlags(ctx, flags, write, args, code);
+  if (!rest) return std::nullopt;
+  auto name = SingleName(ctx, *rest);
+  *code = 1;
+  if (!name) return std::nullopt;
+  auto data = CollectData(*sources, kind + " \"" + *name + "\"");
+  if (!data.ok()) {
+    std::fprintf(ctx.err, "error: %s\n", data.status().message().c_str());
+    return std::nullopt;
+  }
+  return std::make_pair(*name, std::move(*data));
+}
+
 int CreateSecretGeneric(Context& ctx, Args args) {
   WriteFlags write;
   std::string type, unused;
@@ -56,21 +84,13 @@ int CreateSecretGeneric(Context& ctx, Args args) {
       "Creates a Secret from literals, files and env files.");
   DescribeSources(flags, &unused);
   flags.String("type", &type, "The Secret's type (default Opaque).");
-  auto sources = TakeSources(&args);
-  if (!sources.ok()) return Fail(ctx, sources.status().message());
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
-  if (!rest) return code;
-  auto name = SingleName(ctx, *rest);
-  if (!name) return 1;
-  auto data = CollectData(*sources, "Secret \"" + *name + "\"");
-  if (!data.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", data.status().message().c_str());
-    return 1;
-  }
-  json::Object secret{{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", Metadata(*name)}};
+  auto parsed = ParseDataCommand(ctx, flags, write, args, "Secret", &code);
+  if (!parsed) return code;
+  const auto& [name, data] = *parsed;
+  json::Object secret{{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", Metadata(name)}};
   json::Object values;
-  for (const auto& [k, v] : *data)
+  for (const auto& [k, v] : data)
     values.Set(k, Base64Encode(v));
   if (!values.empty()) secret.Set("data", std::move(values));
   secret.Set("type", type.empty() ? "Opaque" : type);
@@ -159,21 +179,13 @@ int RunCreateConfigMap(Context& ctx, const Args& raw_args) {
       "Creates a ConfigMap from literals, files and env files; file contents that\n"
       "are not UTF-8 go to binaryData.");
   DescribeSources(flags, &unused);
-  auto sources = TakeSources(&args);
-  if (!sources.ok()) return Fail(ctx, sources.status().message());
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
-  if (!rest) return code;
-  auto name = SingleName(ctx, *rest);
-  if (!name) return 1;
-  auto data = CollectData(*sources, "ConfigMap \"" + *name + "\"");
-  if (!data.ok()) {
-    std::fprintf(ctx.err, "error: %s\n", data.status().message().c_str());
-    return 1;
-  }
-  json::Object cm{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", Metadata(*name)}};
+  auto parsed = ParseDataCommand(ctx, flags, write, args, "ConfigMap", &code);
+  if (!parsed) return code;
+  const auto& [name, data] = *parsed;
+  json::Object cm{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", Metadata(name)}};
   json::Object text, binary;
-  for (const auto& [k, v] : *data) {
+  for (const auto& [k, v] : data) {
     if (IsUtf8(v)) {
       text.Set(k, v);
     } else {
