@@ -123,8 +123,8 @@ TEST(SelectorStringTest, CanonicalFormSortedByKey) {
   // The canonical form parses back to the same selector.
   // A set holding only the empty value prints as "(,)": "()" would not parse.
   EXPECT_EQ(MustParse("a in (,)").ToString(), "a in (,)");
-  for (const char* s : {"app=web,tier in (be,fe)", "!x,y", "a notin (b)", "a=", "k>3",
-                        "a in (,)", "a notin (,b)", "a in (b,)"}) {
+  for (const char* s : {"app=web,tier in (be,fe)", "!x,y", "a notin (b)", "a=", "k>3", "a in (,)",
+                        "a notin (,b)", "a in (b,)"}) {
     EXPECT_EQ(MustParse(MustParse(s).ToString()), MustParse(s)) << s;
   }
 }

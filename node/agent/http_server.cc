@@ -309,9 +309,9 @@ void AgentHttpServer::Serve(int fd) {
           const bool post_route = key.starts_with("POST ");
           if (post_route != post) continue;
           std::string_view prefix = std::string_view(key).substr(post_route ? 5 : 0);
-          bool match = req.path == prefix ||
-                       (req.path.starts_with(prefix) &&
-                        (prefix.back() == '/' || req.path[prefix.size()] == '/'));
+          bool match =
+              req.path == prefix || (req.path.starts_with(prefix) &&
+                                     (prefix.back() == '/' || req.path[prefix.size()] == '/'));
           if (match && prefix.size() >= best) {
             handler = &h;
             best = prefix.size();

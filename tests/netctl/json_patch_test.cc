@@ -6,14 +6,10 @@
 
 #include "tools/netctl/patch_text.h"
 
+#include "tests/netctl/json_literal.h"
+
 namespace skiff::netctl {
 namespace {
-
-json::Value J(std::string_view text) {
-  auto v = json::Parse(text);
-  EXPECT_TRUE(v.ok()) << text << ": " << v.status().ToString();
-  return v.ok() ? *v : json::Value();
-}
 
 // Applies `patch` to `doc`; returns the result or the error text.
 std::string Patch(std::string_view doc, std::string_view patch) {

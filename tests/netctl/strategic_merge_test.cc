@@ -5,14 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/netctl/json_literal.h"
+
 namespace skiff::netctl {
 namespace {
-
-json::Value J(std::string_view text) {
-  auto v = json::Parse(text);
-  EXPECT_TRUE(v.ok()) << text << ": " << v.status().ToString();
-  return v.ok() ? *v : json::Value();
-}
 
 std::string Smp(std::string_view original, std::string_view patch) {
   auto r = ApplyStrategicMergePatch(J(original), J(patch));

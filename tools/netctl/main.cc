@@ -51,24 +51,15 @@ constexpr const char* kUsage =
 int main(int argc, char** argv) {
   using Command = int (*)(Context&, const Args&);
   static const std::map<std::string, Command> kCommands = {
-      {"apply", skiff::netctl::RunApply},
-      {"get", skiff::netctl::RunGet},
-      {"describe", skiff::netctl::RunDescribe},
-      {"delete", skiff::netctl::RunDelete},
-      {"version", skiff::netctl::RunVersion},
-      {"scale", skiff::netctl::RunScale},
-      {"rollout", skiff::netctl::RunRollout},
-      {"secrets", skiff::netctl::RunSecrets},
-      {"create", skiff::netctl::RunCreate},
-      {"auth", skiff::netctl::RunAuth},
-      {"logs", skiff::netctl::RunLogs},
-      {"exec", skiff::netctl::RunExec},
-      {"top", skiff::netctl::RunTop},
-      {"lb", skiff::netctl::RunLb},
-      {"label", skiff::netctl::RunLabel},
-      {"annotate", skiff::netctl::RunAnnotate},
-      {"patch", skiff::netctl::RunPatch},
-      {"expose", skiff::netctl::RunExpose},
+      {"apply", skiff::netctl::RunApply},       {"get", skiff::netctl::RunGet},
+      {"describe", skiff::netctl::RunDescribe}, {"delete", skiff::netctl::RunDelete},
+      {"version", skiff::netctl::RunVersion},   {"scale", skiff::netctl::RunScale},
+      {"rollout", skiff::netctl::RunRollout},   {"secrets", skiff::netctl::RunSecrets},
+      {"create", skiff::netctl::RunCreate},     {"auth", skiff::netctl::RunAuth},
+      {"logs", skiff::netctl::RunLogs},         {"exec", skiff::netctl::RunExec},
+      {"top", skiff::netctl::RunTop},           {"lb", skiff::netctl::RunLb},
+      {"label", skiff::netctl::RunLabel},       {"annotate", skiff::netctl::RunAnnotate},
+      {"patch", skiff::netctl::RunPatch},       {"expose", skiff::netctl::RunExpose},
   };
   // The command is the first argument that is not a flag (global flags may
   // come before it, as with kubectl).
