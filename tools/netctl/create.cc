@@ -57,27 +57,6 @@ std::string TakeSubcommand(Args* args) {
   return word;
 }
 
-std::optional<Args> ParseCreateFlags(Context& ctx, FlagSet& flags, WriteFlags& write,
-                                     const Args& args, int* code) {
-  ctx.AddGlobalFlags(flags);
-  write.Add(flags);
-  auto rest = flags.Parse(NormalizeDryRun(args));
-  if (!rest.ok()) {
-    *code = Fail(ctx, rest.status().message());
-    return std::nullopt;
-  }
-  if (flags.help_requested()) {
-    std::fputs(flags.Help().c_str(), ctx.out);
-    *code = 0;
-    return std::nullopt;
-  }
-  if (auto dry_run = write.Check(); !dry_run.ok()) {
-    *code = Fail(ctx, dry_run.status().message());
-    return std::nullopt;
-  }
-  return std::move(*rest);
-}
-
 std::optional<std::string> SingleName(Context& ctx, const Args& positional) {
   if (positional.size() == 1 && !positional[0].empty()) return positional[0];
   std::fprintf(ctx.err, "error: exactly one NAME is required, got %zu\n", positional.size());
@@ -89,7 +68,7 @@ int RunCreateNamespace(Context& ctx, const Args& args) {
   FlagSet flags("netctl create namespace NAME [--dry-run=client|server] [-o yaml|json|name]",
                 "Creates a namespace.");
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
   if (!rest) return code;
   auto name = SingleName(ctx, *rest);
   if (!name) return 1;
@@ -111,7 +90,7 @@ int RunCreateFromFiles(Context& ctx, const Args& args) {
   flags.Bool("recursive", &recursive, "Process directories recursively.");
   flags.Bool("R", &recursive, "Short for --recursive.");
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
   if (!rest) return code;
   if (!rest->empty()) return Fail(ctx, "create -f: unexpected argument \"" + (*rest)[0] + "\"");
   bool failed = false;

@@ -19,12 +19,6 @@ int RunCreateSecret(Context& ctx, const Args& args);      // create_config.cc (g
 int RunCreateDeployment(Context& ctx, const Args& args);  // create_workloads.cc
 int RunCreateService(Context& ctx, const Args& args);     // create_workloads.cc
 
-// Adds the global and write flags, parses `args` (bare --dry-run meaning
-// client) and returns the positional arguments; nullopt when the command is
-// over: *code is 0 after --help, 1 after a flag error (printed).
-std::optional<Args> ParseCreateFlags(Context& ctx, FlagSet& flags, WriteFlags& write,
-                                     const Args& args, int* code);
-
 // The index of the first argument that is neither a flag nor the value of a
 // global/output flag given as a separate argument ("-n prod configmap x"):
 // the subcommand word. args.size() when there is none.

@@ -62,7 +62,7 @@ std::optional<std::pair<std::string, DataList>> ParseDataCommand(Context& ctx, F
     *code = Fail(ctx, sources.status().message());
     return std::nullopt;
   }
-  auto rest = ParseCreateFlags(ctx, flags, write, args, code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, code);
   if (!rest) return std::nullopt;
   auto name = SingleName(ctx, *rest);
   *code = 1;
@@ -142,7 +142,7 @@ int CreateSecretTls(Context& ctx, const Args& args) {
   flags.String("cert", &cert, "PEM certificate file.");
   flags.String("key", &key, "PEM private key file.");
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
   if (!rest) return code;
   auto name = SingleName(ctx, *rest);
   if (!name) return 1;

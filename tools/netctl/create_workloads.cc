@@ -44,7 +44,7 @@ int RunCreateDeployment(Context& ctx, const Args& raw_args) {
   flags.Int("replicas", &replicas, "Number of replicas.");
   flags.Int("port", &port, "containerPort of the first container (-1: none).");
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
   if (!rest) return code;
   auto name = SingleName(ctx, *rest);
   if (!name) return 1;
@@ -104,7 +104,7 @@ int RunCreateService(Context& ctx, const Args& raw_args) {
   flags.String("clusterip", &cluster_ip, "clusterip: a fixed address, or None for headless.");
   flags.Int("node-port", &node_port, "nodeport: the node port (0: allocated).");
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
   if (!rest) return code;
   std::string type;
   if (type_word == "clusterip") {

@@ -193,7 +193,7 @@ int RunExpose(Context& ctx, const Args& args) {
   flags.String("external-ip", &o.external_ip, "An external IP to accept traffic on.");
   flags.String("session-affinity", &o.session_affinity, "None or ClientIP.");
   int code = 0;
-  auto rest = ParseCreateFlags(ctx, flags, write, args, &code);
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
   if (!rest) return code;
   if (!o.type.empty() && o.type != "ClusterIP" && o.type != "NodePort" &&
       o.type != "LoadBalancer") {

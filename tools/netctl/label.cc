@@ -149,8 +149,6 @@ int RunMapCommand(Context& ctx, const MapCommand& cmd, const Args& raw_args) {
                          "KEY=VALUE... KEY-... [flags]";
   FlagSet flags(synopsis, "Sets (KEY=VALUE) and removes (KEY-) " + cmd.field +
                               " of objects. Changing an existing value needs --overwrite.");
-  ctx.AddGlobalFlags(flags);
-  write.Add(flags);
   flags.Bool("overwrite", &overwrite, "Allow changing values that are already set.");
   flags.Bool("list", &list, "Print the " + cmd.field + " instead of changing them.");
   flags.String("selector", &query.selector, "Act on the objects matching this label selector.");
@@ -158,14 +156,10 @@ int RunMapCommand(Context& ctx, const MapCommand& cmd, const Args& raw_args) {
   flags.Bool("all", &query.all, "Act on every object of the kind in the namespace.");
   flags.String("resource-version", &resource_version,
                "Only change the object if it is still at this resourceVersion.");
-  auto rest = flags.Parse(NormalizeDryRun(raw_args));
-  if (!rest.ok()) return Fail(ctx, rest.status().message());
-  if (flags.help_requested()) {
-    std::fputs(flags.Help().c_str(), ctx.out);
-    return 0;
-  }
-  auto dry_run = write.Check();
-  if (!dry_run.ok()) return Fail(ctx, dry_run.status().message());
+  int code = 0;
+  auto rest = ParseWriteFlags(ctx, flags, write, raw_args, &code);
+  if (!rest) return code;
+  const auto dry_run = write.Check();
   std::vector<std::string> specs;
   for (const auto& arg : *rest) {
     if (IsChange(arg)) {

@@ -72,8 +72,6 @@ int RunPatch(Context& ctx, const Args& args) {
       "Changes fields of objects with a patch: strategic (default; lists of\n"
       "containers, env, ports, volumes, volumeMounts merge by their key), merge\n"
       "(RFC 7386) or json (RFC 6902 operations). PATCH is JSON or YAML.");
-  ctx.AddGlobalFlags(flags);
-  write.Add(flags);
   flags.String("patch", &patch_text, "The patch, JSON or YAML.");
   flags.String("p", &patch_text, "Short for --patch.");
   flags.String("patch-file", &patch_file, "Read the patch from this file.");
@@ -81,14 +79,10 @@ int RunPatch(Context& ctx, const Args& args) {
   flags.String("subresource", &subresource, "Patch this subresource: status.");
   flags.List("filename", &files, "Patch the objects named in these manifests.");
   flags.List("f", &files, "Short for --filename.");
-  auto rest = flags.Parse(NormalizeDryRun(args));
-  if (!rest.ok()) return Fail(ctx, rest.status().message());
-  if (flags.help_requested()) {
-    std::fputs(flags.Help().c_str(), ctx.out);
-    return 0;
-  }
-  auto dry_run = write.Check();
-  if (!dry_run.ok()) return Fail(ctx, dry_run.status().message());
+  int code = 0;
+  auto rest = ParseWriteFlags(ctx, flags, write, args, &code);
+  if (!rest) return code;
+  const auto dry_run = write.Check();
   if (type != "strategic" && type != "merge" && type != "json") {
     return Fail(ctx, "--type must be one of [json merge strategic], not \"" + type + "\"");
   }

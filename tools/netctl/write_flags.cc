@@ -1,5 +1,7 @@
 #include "tools/netctl/write_flags.h"
 
+#include <cstdio>
+
 #include "api/manifest.h"
 #include "skiff/api/meta.pb.h"
 
@@ -85,6 +87,29 @@ void ReportObjectError(Context& ctx, const std::string& ref, const Status& statu
   } else {
     Fail(ctx, status);
   }
+}
+
+std::optional<std::vector<std::string>> ParseWriteFlags(Context& ctx, FlagSet& flags,
+                                                        WriteFlags& write,
+                                                        const std::vector<std::string>& args,
+                                                        int* code) {
+  ctx.AddGlobalFlags(flags);
+  write.Add(flags);
+  auto rest = flags.Parse(NormalizeDryRun(args));
+  if (!rest.ok()) {
+    *code = Fail(ctx, rest.status().message());
+    return std::nullopt;
+  }
+  if (flags.help_requested()) {
+    std::fputs(flags.Help().c_str(), ctx.out);
+    *code = 0;
+    return std::nullopt;
+  }
+  if (auto dry_run = write.Check(); !dry_run.ok()) {
+    *code = Fail(ctx, dry_run.status().message());
+    return std::nullopt;
+  }
+  return std::move(*rest);
 }
 
 }  // namespace skiff::netctl

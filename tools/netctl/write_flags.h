@@ -6,6 +6,7 @@
 
 #include <google/protobuf/message.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ struct WriteFlags {
 // Bare "--dry-run" means "--dry-run=client", as in kubectl (the flag never
 // takes the next argument as its value).
 std::vector<std::string> NormalizeDryRun(const std::vector<std::string>& args);
+
+// Adds the global and write flags, parses `args` (bare --dry-run meaning
+// client) and returns the positional arguments; nullopt when the command is
+// over: *code is 0 after --help, 1 after a flag or --dry-run/-o error
+// (printed). After it, write.Check() is OK.
+std::optional<std::vector<std::string>> ParseWriteFlags(Context& ctx, FlagSet& flags,
+                                                        WriteFlags& write,
+                                                        const std::vector<std::string>& args,
+                                                        int* code);
 
 // Removes every "--NAME=V" / "--NAME V" before a "--" from *args and
 // returns the values whole (FlagSet's List splits at commas; kubectl's
