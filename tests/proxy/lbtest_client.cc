@@ -80,13 +80,17 @@ std::string ReadDatagram(int fd, int timeout_ms) {
   return s;
 }
 
+constexpr int kTcpTimeoutMs = 5000;
+
 int Connect(const sockaddr_storage& ss, socklen_t len, int type, int* err) {
   int fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *err = errno;
     return -1;
   }
-  timeval tv{2, 0};
+  // Long enough for TCP to recover a lost SYN or SYN-ACK by itself (its
+  // retransmissions come 1 s and 3 s later): a loss is not an error.
+  timeval tv{kTcpTimeoutMs / 1000, 0};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   if (connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
     *err = errno;
@@ -111,7 +115,9 @@ int Count(const char* host, int port, int n, bool udp) {
     }
     std::string id;
     errno = 0;
-    if (write(fd, "WHO\n", 4) == 4) id = udp ? ReadDatagram(fd, 2000) : ReadLine(fd, 2000);
+    if (write(fd, "WHO\n", 4) == 4) {
+      id = udp ? ReadDatagram(fd, 2000) : ReadLine(fd, kTcpTimeoutMs);
+    }
     // UDP is allowed to lose a datagram: ask again once, as resolvers do
     // (same socket, same flow; TCP retransmits by itself).
     if (udp && id.empty() && errno != ECONNREFUSED && write(fd, "WHO\n", 4) == 4) {
