@@ -7,11 +7,20 @@
 // a Deployment of N skiff-hello pods (httpGet readiness probe, period 1 s).
 // Per pod: time from just before `apply` to the first watch line showing it
 // (created), bound to the node (scheduled), Running with an IP, and Ready
-// (1/1). Then the
+// (1/1).
+//
+// With --pace R the N pods are bare Pods of the same template, each applied
+// on its own at R pods/s (one `netctl apply` per pod), and each pod's times
+// run from just before its own apply: the per-pod latency without a queue of
+// 100 pods in front of it, the way Kubernetes' density test measures its
+// start-up SLO ("latency pods" created at ~5 pods/s after the saturation
+// phase). Without --pace the whole Deployment lands at once (a burst).
+//
+// Then the
 // Deployment is deleted and the time until every pod is gone and the agent
 // released every netns/veth/route/address is recorded (teardown).
 //
-//   startup_bench [--pods 30,100] [--rounds 3] [--daemon-cpus 1]
+//   startup_bench [--pods 30,100] [--rounds 3] [--daemon-cpus 1] [--pace R]
 //                 [--bin-dir build/bin] [--timeout-s 120] [--log-level warn]
 // --log-level is the server's and agent's (info shows the agent's per-pod
 // stage timings); with SKIFF_E2E_KEEP=1 each sample's logs stay in its
@@ -57,6 +66,7 @@ struct Options {
   std::string bin_dir;
   int timeout_s = 120;
   std::string log_level = "warn";
+  int pace = 0;  // pods/s, one bare Pod per apply; 0 = one Deployment at once
 };
 
 struct Sample {
@@ -113,13 +123,18 @@ class PodWatcher {
     if (thread_.joinable()) thread_.join();
     stream_.Stop();
   }
-  // Milliseconds since `t0` at which each pod was first seen at each stage.
-  void Times(Clock::time_point t0, Sample* s) {
+  // Milliseconds from each pod's start (its entry in `starts`, else `t0`) to
+  // when it was first seen at each stage.
+  void Times(Clock::time_point t0, const std::map<std::string, Clock::time_point>& starts,
+             Sample* s) {
     std::lock_guard<std::mutex> l(mu_);
     auto ms = [&](const std::map<std::string, Clock::time_point>& stage) {
       std::vector<double> out;
-      for (const auto& [name, t] : stage)
-        out.push_back(std::chrono::duration<double, std::milli>(t - t0).count());
+      for (const auto& [name, t] : stage) {
+        auto start = starts.find(name);
+        Clock::time_point from = start == starts.end() ? t0 : start->second;
+        out.push_back(std::chrono::duration<double, std::milli>(t - from).count());
+      }
       return out;
     };
     s->created_ms = ms(created_);
@@ -185,15 +200,25 @@ Result<Sample> RunOnce(CniMode mode, int pods, const Options& o) {
   spec.hello_path = cluster.bin_dir() + "/skiff-hello";
   spec.grace_seconds = 1;  // teardown measures the agent, not the grace period
   auto t0 = Clock::now();
-  SKIFF_RETURN_IF_ERROR(cluster.Apply(HelloDeployment(spec)));
-  auto deadline = t0 + seconds(o.timeout_s);
+  std::map<std::string, Clock::time_point> starts;  // per pod, when paced
+  if (o.pace == 0) {
+    SKIFF_RETURN_IF_ERROR(cluster.Apply(HelloDeployment(spec)));
+  } else {
+    for (int i = 0; i < pods && !g_interrupted; ++i) {
+      std::this_thread::sleep_until(t0 + milliseconds(1000LL * i / o.pace));
+      std::string name = spec.name + "-" + std::to_string(i);
+      starts[name] = Clock::now();
+      SKIFF_RETURN_IF_ERROR(cluster.Apply(HelloPod(spec, name)));
+    }
+  }
+  auto deadline = Clock::now() + seconds(o.timeout_s);
   while (watcher.ReadyCount() < static_cast<size_t>(pods) && Clock::now() < deadline &&
          !g_interrupted)
     std::this_thread::sleep_for(milliseconds(50));
   watcher.Stop();
   if (g_interrupted) return Aborted("interrupted");
   Sample s;
-  watcher.Times(t0, &s);
+  watcher.Times(t0, starts, &s);
   if (s.ready_ms.size() < static_cast<size_t>(pods)) {
     return Unavailable(std::to_string(s.ready_ms.size()) + " of " + std::to_string(pods) +
                        " pods Ready after " + std::to_string(o.timeout_s) + " s (" +
@@ -232,12 +257,12 @@ Result<Options> ParseArgs(int argc, char** argv) {
         if (!n.ok()) return n.status();
         o.pods.push_back(*n);
       }
-    } else if (a == "--rounds" || a == "--timeout-s") {
+    } else if (a == "--rounds" || a == "--timeout-s" || a == "--pace") {
       auto v = value();
       if (!v.ok()) return v.status();
       auto n = number(*v);
       if (!n.ok()) return n.status();
-      (a == "--rounds" ? o.rounds : o.timeout_s) = *n;
+      (a == "--rounds" ? o.rounds : a == "--pace" ? o.pace : o.timeout_s) = *n;
     } else if (a == "--daemon-cpus") {
       auto v = value();
       if (!v.ok()) return v.status();
@@ -285,6 +310,12 @@ int Main(int argc, char** argv) {
     return 1;
   }
   const CniMode modes[] = {CniMode::kSkiff, CniMode::kBridge};
+  if (o->pace > 0) {
+    std::printf(
+        "paced: each pod a bare Pod applied on its own at %d pods/s; times from its own "
+        "apply\n\n",
+        o->pace);
+  }
   // results[pods][mode][round]
   std::map<int, std::map<int, std::vector<Sample>>> results;
   for (int pods : o->pods) {
