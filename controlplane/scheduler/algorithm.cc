@@ -129,9 +129,19 @@ ScheduleOutcome Algorithm::Schedule(const PodInfo& pod, Cache& cache) {
   statuses_.resize(std::max(statuses_.size(), list.size()));
   size_t failed = 0, processed = 0;
   const size_t count = list.size();
-  for (size_t i = 0; i < count && feasible_.size() < num_to_find; ++i) {
+  auto node_at = [&](size_t i) {
     size_t at = start + i;
-    NodeInfo* n = list[at < count ? at : at - count];
+    return list[at < count ? at : at - count];
+  };
+  // NodeInfos are separate heap objects: without these hints every node's first field read
+  // is a cache miss that the pointer chase hides from the hardware prefetcher.
+  constexpr size_t kPrefetchNode = 8, kPrefetchLabels = 4;
+  for (size_t i = 0; i < std::min(count, kPrefetchNode); ++i)
+    node_at(i)->Prefetch();
+  for (size_t i = 0; i < count && feasible_.size() < num_to_find; ++i) {
+    if (i + kPrefetchNode < count) node_at(i + kPrefetchNode)->Prefetch();
+    if (i + kPrefetchLabels < count) node_at(i + kPrefetchLabels)->PrefetchLabels();
+    NodeInfo* n = node_at(i);
     NodeStatus& status = statuses_[failed];
     status.Reset();
     for (FilterPlugin* f : active_filters_) {

@@ -63,6 +63,17 @@ class NodeInfo {
   // True when (ip, protocol, port) clashes with a port in use; 0.0.0.0 clashes with any ip.
   bool PortConflicts(const HostPort& want) const;
 
+  // Cache hints for the filter loop, which walks thousands of NodeInfos in a row: the
+  // loop calls Prefetch a few nodes ahead (this object's fields the filters read) and
+  // PrefetchLabels a little later (the label array it points to, once this object is in
+  // the cache). No effect on results.
+  void Prefetch() const {
+    const char* p = reinterpret_cast<const char*>(this);
+    for (size_t off = 0; off < sizeof(NodeInfo); off += 64)
+      __builtin_prefetch(p + off);
+  }
+  void PrefetchLabels() const { label_index_.Prefetch(); }
+
   // Bumped on every change, so derived caches know when to refresh.
   uint64_t generation() const { return generation_; }
 
