@@ -72,7 +72,7 @@ void EventRecorder::Record(const google::protobuf::Message& object, const std::s
   ev.set_reporting_component(component_);
   seen_[key] = Seen{ns, ev.metadata().name(), 1, now};
   lock.unlock();
-  auto created = CreateObject(client_, ev);
+  auto created = CreateObjectRaw(client_, ev);  // the stored copy is not needed
   if (!created.ok()) {
     log::Get("events")->debug("event {} {} for {}: {}", reason, type, meta->name(),
                               created.status().ToString());

@@ -34,12 +34,18 @@ Result<T> GetObject(ApiClient& client, const std::string& ns, const std::string&
   return ParseAs<T>(r->object());
 }
 
+// Creates `object`; the server's answer as it comes (the stored object, serialized).
 template <typename T>
-Result<T> CreateObject(ApiClient& client, const T& object) {
+Result<ObjectResponse> CreateObjectRaw(ApiClient& client, const T& object) {
   CreateRequest req;
   req.set_kind(KindName<T>());
   req.set_object(object.SerializeAsString());
-  auto r = client.Create(req);
+  return client.Create(req);
+}
+
+template <typename T>
+Result<T> CreateObject(ApiClient& client, const T& object) {
+  auto r = CreateObjectRaw(client, object);
   if (!r.ok()) return r.status();
   return ParseAs<T>(r->object());
 }

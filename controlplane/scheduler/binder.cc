@@ -10,9 +10,9 @@ namespace {
 constexpr int kMaxBindAttempts = 5;
 
 // pods/binding: the pod's identity with its uid and resourceVersion as preconditions, and
-// the node. The server sets spec.nodeName and PodScheduled=True without a full update.
-Result<api::Pod> WriteBinding(api::ApiClient& client, const api::Pod& pod,
-                              const std::string& node) {
+// the node. The server sets spec.nodeName and PodScheduled=True without a full update; its
+// answer (the bound pod) is not parsed: the informer's watch brings it to the cache.
+Status WriteBinding(api::ApiClient& client, const api::Pod& pod, const std::string& node) {
   api::Pod binding;
   api::ObjectMeta* meta = binding.mutable_metadata();
   meta->set_name(pod.metadata().name());
@@ -25,37 +25,33 @@ Result<api::Pod> WriteBinding(api::ApiClient& client, const api::Pod& pod,
   req.set_subresource("binding");
   req.set_object(binding.SerializeAsString());
   auto r = client.Update(req);
-  if (!r.ok()) return r.status();
-  api::Pod bound;
-  if (!bound.ParseFromString(r->object())) return Internal("binding answer is not a Pod");
-  return bound;
+  return r.ok() ? Status::Ok() : r.status();
 }
 
 }  // namespace
 
-BindResult BindPod(api::ApiClient& client, const api::Pod& pod, const std::string& node) {
+BindResult BindPod(api::ApiClient& client, std::shared_ptr<const api::Pod> pod,
+                   const std::string& node) {
   BindResult out;
-  const api::Pod* current = &pod;
-  std::shared_ptr<api::Pod> fresh_copy;
-  const std::string& uid = pod.metadata().uid();
+  out.pod = std::move(pod);
+  const std::string uid = out.pod->metadata().uid();
+  const std::string ns = out.pod->metadata().namespace_(), name = out.pod->metadata().name();
   for (int attempt = 0; attempt < kMaxBindAttempts; ++attempt) {
-    auto r = WriteBinding(client, *current, node);
+    Status r = WriteBinding(client, *out.pod, node);
     if (r.ok()) {
       out.kind = BindResult::Kind::kBound;
-      out.pod = std::make_shared<api::Pod>(std::move(*r));
       return out;
     }
-    if (r.status().code() == StatusCode::kNotFound) {
+    if (r.code() == StatusCode::kNotFound) {
       out.kind = BindResult::Kind::kGone;
       return out;
     }
-    if (r.status().code() != StatusCode::kAborted) {
-      out.error = r.status();
+    if (r.code() != StatusCode::kAborted) {
+      out.error = r;
       return out;
     }
     ++out.conflicts;
-    auto fresh =
-        api::GetObject<api::Pod>(client, pod.metadata().namespace_(), pod.metadata().name());
+    auto fresh = api::GetObject<api::Pod>(client, ns, name);
     if (!fresh.ok()) {
       if (fresh.status().code() == StatusCode::kNotFound) {
         out.kind = BindResult::Kind::kGone;
@@ -64,30 +60,29 @@ BindResult BindPod(api::ApiClient& client, const api::Pod& pod, const std::strin
       }
       return out;
     }
-    fresh_copy = std::make_shared<api::Pod>(std::move(*fresh));
-    out.pod = fresh_copy;
-    if (fresh_copy->metadata().uid() != uid) {
+    const std::string tried_version = out.pod->metadata().resource_version();
+    out.pod = std::make_shared<const api::Pod>(std::move(*fresh));
+    const api::Pod& now = *out.pod;
+    if (now.metadata().uid() != uid) {
       out.kind = BindResult::Kind::kGone;
       return out;
     }
-    if (!fresh_copy->spec().node_name().empty()) {
-      out.kind = fresh_copy->spec().node_name() == node ? BindResult::Kind::kBound
-                                                        : BindResult::Kind::kBoundElsewhere;
+    if (!now.spec().node_name().empty()) {
+      out.kind = now.spec().node_name() == node ? BindResult::Kind::kBound
+                                                : BindResult::Kind::kBoundElsewhere;
       return out;
     }
-    if (fresh_copy->metadata().has_deletion_timestamp()) {
+    if (now.metadata().has_deletion_timestamp()) {
       out.kind = BindResult::Kind::kGone;
       return out;
     }
-    if (fresh_copy->metadata().resource_version() == current->metadata().resource_version()) {
-      out.error = r.status();  // refused for what the pod is (gated), not for a change
+    if (now.metadata().resource_version() == tried_version) {
+      out.error = r;  // refused for what the pod is (gated), not for a change
       return out;
     }
-    current = fresh_copy.get();
   }
-  out.error = Aborted("pod " + pod.metadata().namespace_() + "/" + pod.metadata().name() +
-                      " kept changing while being bound (" + std::to_string(kMaxBindAttempts) +
-                      " conflicts)");
+  out.error = Aborted("pod " + ns + "/" + name + " kept changing while being bound (" +
+                      std::to_string(kMaxBindAttempts) + " conflicts)");
   return out;
 }
 
@@ -140,7 +135,7 @@ void Binder::Run() {
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    BindResult result = BindPod(client_, *job.pod, job.node);
+    BindResult result = BindPod(client_, job.pod, job.node);
     done_(job.pod->metadata().uid(), job.node, std::move(result));
     lock.lock();
   }

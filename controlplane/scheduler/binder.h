@@ -35,13 +35,17 @@ struct BindResult {
     kFailed,          // the API refused or could not be reached
   };
   Kind kind = Kind::kFailed;
-  std::shared_ptr<const api::Pod> pod;  // the pod as last seen (bound copy on kBound)
-  Status error;                         // kFailed
-  int conflicts = 0;                    // ABORTED answers on the way
+  // The pod as last seen: on kBound the version the binding was written against (the
+  // caller's own pointer when the first attempt lands), else the last one read.
+  std::shared_ptr<const api::Pod> pod;
+  Status error;       // kFailed
+  int conflicts = 0;  // ABORTED answers on the way
 };
 
-// One binding, synchronously (what a binder thread does).
-BindResult BindPod(api::ApiClient& client, const api::Pod& pod, const std::string& node);
+// One binding, synchronously (what a binder thread does); re-reads the pod and tries again
+// on a conflict while the pod is still unbound and alive.
+BindResult BindPod(api::ApiClient& client, std::shared_ptr<const api::Pod> pod,
+                   const std::string& node);
 
 class Binder {
  public:

@@ -243,7 +243,7 @@ TEST_F(SchedulerTest, BindingUsesOptimisticConcurrency) {
   api::Pod relabelled = seen;
   (*relabelled.mutable_metadata()->mutable_labels())["tier"] = "web";
   ASSERT_TRUE(api::UpdateObject(*client_, relabelled).ok());
-  BindResult r = BindPod(*client_, seen, "n1");
+  BindResult r = BindPod(*client_, std::make_shared<api::Pod>(seen), "n1");
   EXPECT_EQ(r.kind, BindResult::Kind::kBound);
   EXPECT_EQ(r.conflicts, 1);
   EXPECT_EQ(NodeOf("p"), "n1");
@@ -254,14 +254,15 @@ TEST_F(SchedulerTest, BindingUsesOptimisticConcurrency) {
   api::Pod other = q;
   other.mutable_spec()->set_node_name("n2");
   ASSERT_TRUE(api::UpdateObject(*client_, other).ok());
-  r = BindPod(*client_, q, "n1");
+  r = BindPod(*client_, std::make_shared<api::Pod>(q), "n1");
   EXPECT_EQ(r.kind, BindResult::Kind::kBoundElsewhere);
   EXPECT_EQ(NodeOf("q"), "n2");
 
   // Deleted before the binding: gone.
   api::Pod gone = CreatePod("gone", "100m");
   ASSERT_TRUE(api::DeleteObject<api::Pod>(*client_, "default", "gone").ok());
-  EXPECT_EQ(BindPod(*client_, gone, "n1").kind, BindResult::Kind::kGone);
+  EXPECT_EQ(BindPod(*client_, std::make_shared<api::Pod>(gone), "n1").kind,
+            BindResult::Kind::kGone);
 }
 
 }  // namespace

@@ -81,14 +81,14 @@ void StatusWriter::Unschedulable(std::shared_ptr<const api::Pod> pod, std::strin
   cv_.notify_one();
 }
 
-void StatusWriter::Scheduled(std::shared_ptr<const api::Pod> bound) {
-  std::string uid = bound->metadata().uid();
+void StatusWriter::Scheduled(std::shared_ptr<const api::Pod> pod) {
+  std::string uid = pod->metadata().uid();
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     auto [it, added] = conditions_.try_emplace(uid);
     if (added) condition_order_.push_back(uid);
-    it->second = ConditionTask{std::move(bound), true, "", ""};
+    it->second = ConditionTask{std::move(pod), true, "", ""};
   }
   cv_.notify_one();
 }
@@ -128,7 +128,8 @@ void StatusWriter::WriteCondition(const ConditionTask& task) {
   const std::string uid = pod.metadata().uid();
   const std::string want = task.scheduled ? "True" : "False";
   for (int attempt = 0; attempt < kMaxConditionAttempts; ++attempt) {
-    if (attempt > 0) {
+    // A Scheduled task carries the pod from before its binding: start from the bound one.
+    if (attempt > 0 || task.scheduled) {
       auto fresh = api::GetObject<api::Pod>(client_, ns, name);
       if (!fresh.ok() || fresh->metadata().uid() != uid) return;
       pod = std::move(*fresh);

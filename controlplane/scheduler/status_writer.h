@@ -45,8 +45,10 @@ class StatusWriter {
              std::string message);
   // PodScheduled=False; `reason` is "Unschedulable", "SchedulerError" or "SchedulingGated".
   void Unschedulable(std::shared_ptr<const api::Pod> pod, std::string reason, std::string message);
-  // The pod was bound: PodScheduled=True if it carries a PodScheduled condition that is not.
-  void Scheduled(std::shared_ptr<const api::Pod> bound);
+  // `pod` (as it was before the binding) was bound: PodScheduled=True if the bound pod carries
+  // a PodScheduled condition that is not (the binding sets it; this also supersedes a False
+  // still queued).
+  void Scheduled(std::shared_ptr<const api::Pod> pod);
 
   // Blocks until nothing is queued or being written, or `timeout`; true when idle.
   bool WaitIdle(std::chrono::milliseconds timeout);
