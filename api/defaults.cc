@@ -6,6 +6,7 @@
 #include "api/int_or_string.h"
 #include "skiff/api/apps.pb.h"
 #include "skiff/api/autoscaling.pb.h"
+#include "skiff/api/batch.pb.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 #include "skiff/api/rbac.pb.h"
@@ -185,6 +186,8 @@ void ApplyDefaults(google::protobuf::Message& object) {
   if (auto* sts = As<StatefulSet>(object)) return DefaultStatefulSet(sts);
   if (auto* ds = As<DaemonSet>(object)) return DefaultDaemonSet(ds);
   if (auto* hpa = As<HorizontalPodAutoscaler>(object)) return DefaultHPA(hpa);
+  if (auto* job = As<Job>(object)) return DefaultJob(job);
+  if (auto* cj = As<CronJob>(object)) return DefaultCronJob(cj);
   if (auto* secret = As<Secret>(object)) return DefaultSecret(secret);
   if (auto* ns = As<Namespace>(object)) return DefaultNamespace(ns);
   if (auto* node = As<Node>(object)) return DefaultNode(node);

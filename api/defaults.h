@@ -17,6 +17,12 @@
 //   HPA: minReplicas 1, metrics default to 80% CPU utilization, behavior rules filled.
 //   Secret: type Opaque; stringData merged into data (stringData wins) and cleared.
 //   EndpointSlice ports: protocol TCP. RBAC subjects: apiGroup by kind.
+//   Job: completions+parallelism 1 when both unset, parallelism 1, backoffLimit 6,
+//     completionMode NonIndexed, suspend/manualSelector false, selector and controller-uid /
+//     job-name template labels generated once the uid is set (api/batch.h), Job labels
+//     from the template when unset; template restartPolicy is NOT defaulted.
+//   CronJob: concurrencyPolicy Allow, suspend false, history limits 3 (successful) and 1
+//     (failed); the job template's pod spec as for Jobs.
 //
 // Idempotent: applying twice equals applying once. Messages that are not kinds are left
 // unchanged. Not thread-safe for the same message (it mutates it).

@@ -8,6 +8,7 @@
 
 #include "skiff/api/apps.pb.h"
 #include "skiff/api/autoscaling.pb.h"
+#include "skiff/api/batch.pb.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 #include "skiff/api/meta.pb.h"
@@ -64,6 +65,8 @@ struct Registry {
                           kNamespaced),
         Make<DaemonSet>("DaemonSet", "apps", "apps/v1", "daemonsets", "daemonset", {"ds"},
                         kNamespaced),
+        Make<Job>("Job", "batch", "batch/v1", "jobs", "job", {}, kNamespaced),
+        Make<CronJob>("CronJob", "batch", "batch/v1", "cronjobs", "cronjob", {"cj"}, kNamespaced),
         Make<EndpointSlice>("EndpointSlice", "discovery.k8s.io", "discovery.k8s.io/v1",
                             "endpointslices", "endpointslice", {}, kNamespaced),
         Make<HorizontalPodAutoscaler>("HorizontalPodAutoscaler", "autoscaling", "autoscaling/v2",

@@ -20,7 +20,8 @@ TEST(KindsTest, EveryKindIsRegisteredWithFixedHeaderFields) {
                                     "ReplicaSet",     "StatefulSet",   "DaemonSet",
                                     "ConfigMap",      "Secret",        "HorizontalPodAutoscaler",
                                     "ServiceAccount", "Event",         "Role",
-                                    "ClusterRole",    "RoleBinding",   "ClusterRoleBinding"};
+                                    "ClusterRole",    "RoleBinding",   "ClusterRoleBinding",
+                                    "Job",            "CronJob"};
   std::set<std::string> got;
   for (const KindInfo* k : AllKinds()) {
     got.insert(std::string(k->kind));
@@ -84,6 +85,9 @@ TEST(KindsTest, ResourceLookupLikeKubectl) {
       {"rs", "ReplicaSet"},
       {"sts", "StatefulSet"},
       {"ds", "DaemonSet"},
+      {"cj", "CronJob"},
+      {"jobs", "Job"},
+      {"cronjobs.batch", "CronJob"},
       {"cm", "ConfigMap"},
       {"ns", "Namespace"},
       {"no", "Node"},

@@ -13,6 +13,7 @@
 #include "api/validation_internal.h"
 #include "skiff/api/apps.pb.h"
 #include "skiff/api/autoscaling.pb.h"
+#include "skiff/api/batch.pb.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 #include "skiff/api/rbac.pb.h"
@@ -149,6 +150,8 @@ void ValidateBody(const google::protobuf::Message& m, ErrorList* e) {
   if (auto* x = As<StatefulSet>(m)) return ValidateStatefulSet(*x, e);
   if (auto* x = As<DaemonSet>(m)) return ValidateDaemonSet(*x, e);
   if (auto* x = As<HorizontalPodAutoscaler>(m)) return ValidateHPA(*x, e);
+  if (auto* x = As<Job>(m)) return ValidateJob(*x, e);
+  if (auto* x = As<CronJob>(m)) return ValidateCronJob(*x, e);
   if (auto* x = As<ConfigMap>(m)) return ValidateConfigMap(*x, e);
   if (auto* x = As<Secret>(m)) return ValidateSecret(*x, e);
   if (auto* x = As<Namespace>(m)) return ValidateNamespace(*x, e);

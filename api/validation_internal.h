@@ -18,6 +18,8 @@ class Map;
 namespace skiff::api {
 
 class ConfigMap;
+class CronJob;
+class Job;
 class DaemonSet;
 class Deployment;
 class EndpointSlice;
@@ -83,8 +85,13 @@ struct PodSpecOptions {
 void ValidatePodSpec(const PodSpec& spec, std::string_view path, const PodSpecOptions& options,
                      ErrorList* e);
 void ValidatePod(const Pod& pod, ErrorList* e);
-// A workload's selector + template: selector required and non-empty, template labels
-// matching it, template restartPolicy Always, no activeDeadlineSeconds.
+// A selector + template: selector required and non-empty, template labels matching it,
+// template metadata and pod spec valid.
+void ValidateSelectedTemplate(const LabelSelector* selector, const PodTemplateSpec* tmpl,
+                              std::string_view spec_path, const PodSpecOptions& options,
+                              ErrorList* e);
+// ValidateSelectedTemplate plus the long-running workload rules: template restartPolicy
+// Always, no activeDeadlineSeconds.
 void ValidateWorkloadTemplate(const LabelSelector* selector, const PodTemplateSpec* tmpl,
                               std::string_view spec_path, const PodSpecOptions& options,
                               ErrorList* e);
@@ -100,6 +107,10 @@ void ValidateReplicaSet(const ReplicaSet& rs, ErrorList* e);
 void ValidateStatefulSet(const StatefulSet& s, ErrorList* e);
 void ValidateDaemonSet(const DaemonSet& d, ErrorList* e);
 void ValidateHPA(const HorizontalPodAutoscaler& h, ErrorList* e);
+// validation_batch.cc
+void ValidateJob(const Job& j, ErrorList* e);
+void ValidateCronJob(const CronJob& c, ErrorList* e);
+void ValidateJobUpdate(const Job& old, const Job& now, ErrorList* e);
 void ValidateConfigMap(const ConfigMap& c, ErrorList* e);
 void ValidateSecret(const Secret& s, ErrorList* e);
 void ValidateNamespace(const Namespace& n, ErrorList* e);

@@ -956,7 +956,7 @@ void ValidatePod(const Pod& pod, ErrorList* e) {
   ValidatePodSpec(pod.spec(), "spec", PodSpecOptions{}, e);
 }
 
-void ValidateWorkloadTemplate(const LabelSelector* selector, const PodTemplateSpec* tmpl,
+void ValidateSelectedTemplate(const LabelSelector* selector, const PodTemplateSpec* tmpl,
                               std::string_view spec_path, const PodSpecOptions& options,
                               ErrorList* e) {
   std::string sel_path = Child(spec_path, "selector");
@@ -983,8 +983,15 @@ void ValidateWorkloadTemplate(const LabelSelector* selector, const PodTemplateSp
     e->InvalidRaw(Child(meta_path, "labels"), RenderLabels(tmpl->metadata().labels()),
                   "`selector` does not match template `labels`");
   }
-  std::string pod_path = Child(tmpl_path, "spec");
-  ValidatePodSpec(tmpl->spec(), pod_path, options, e);
+  ValidatePodSpec(tmpl->spec(), Child(tmpl_path, "spec"), options, e);
+}
+
+void ValidateWorkloadTemplate(const LabelSelector* selector, const PodTemplateSpec* tmpl,
+                              std::string_view spec_path, const PodSpecOptions& options,
+                              ErrorList* e) {
+  ValidateSelectedTemplate(selector, tmpl, spec_path, options, e);
+  if (tmpl == nullptr) return;
+  std::string pod_path = Child(Child(spec_path, "template"), "spec");
   if (!tmpl->spec().restart_policy().empty() && tmpl->spec().restart_policy() != "Always") {
     e->NotSupported(Child(pod_path, "restartPolicy"), tmpl->spec().restart_policy(), {"Always"});
   }

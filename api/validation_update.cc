@@ -7,6 +7,7 @@
 #include "api/validation.h"
 #include "api/validation_internal.h"
 #include "skiff/api/apps.pb.h"
+#include "skiff/api/batch.pb.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 #include "skiff/api/rbac.pb.h"
@@ -209,6 +210,10 @@ void KindUpdate(const google::protobuf::Message& a, const google::protobuf::Mess
   {
     const StatefulSet *x, *y;
     if (Pair(a, b, &x, &y)) return StatefulSetUpdate(*x, *y, e);
+  }
+  {
+    const Job *x, *y;
+    if (Pair(a, b, &x, &y)) return ValidateJobUpdate(*x, *y, e);
   }
   {
     const ConfigMap *x, *y;
