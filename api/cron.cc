@@ -218,6 +218,11 @@ std::optional<CronSchedule::TimePoint> CronSchedule::Next(TimePoint after,
   return std::nullopt;
 }
 
+std::string FormatRfc3339(CronSchedule::TimePoint t, std::string_view time_zone) {
+  std::optional<absl::TimeZone> tz = LoadZone(time_zone);
+  return absl::FormatTime(absl::RFC3339_sec, absl::FromChrono(t), tz ? *tz : absl::UTCTimeZone());
+}
+
 Status CheckTimeZoneName(std::string_view name) {
   auto invalid = [&](const std::string& why) {
     return InvalidArgument("unknown time zone " + std::string(name) + ": " + why);

@@ -51,6 +51,10 @@ class CronSchedule {
   std::array<Field, 5> fields_;
 };
 
+// `t` as RFC 3339 in `time_zone` ("" = local; UTC when the zone does not load), e.g.
+// "2025-03-30T03:30:00+02:00".
+std::string FormatRfc3339(CronSchedule::TimePoint t, std::string_view time_zone);
+
 // OK when `name` is a loadable IANA zone under /usr/share/zoneinfo ("Europe/Berlin",
 // "UTC"); INVALID_ARGUMENT otherwise ("Local", paths, unknown names).
 Status CheckTimeZoneName(std::string_view name);

@@ -22,10 +22,12 @@
 #include "controlplane/auth/signed_tokens.h"
 #include "controlplane/auth/tokens.h"
 #include "controlplane/autoscaler/hpa_controller.h"
+#include "controlplane/controllers/cronjob_controller.h"
 #include "controlplane/controllers/daemonset_controller.h"
 #include "controlplane/controllers/deployment_controller.h"
 #include "controlplane/controllers/endpointslice_controller.h"
 #include "controlplane/controllers/garbage_collector.h"
+#include "controlplane/controllers/job_controller.h"
 #include "controlplane/controllers/namespace_controller.h"
 #include "controlplane/controllers/node_lifecycle_controller.h"
 #include "controlplane/controllers/replicaset_controller.h"
@@ -302,6 +304,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::ServiceAccountController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::DaemonSetController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::JobController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::CronJobController>(*impl->local_client));
     controllers::NodeLifecycleOptions lifecycle;
     lifecycle.node_monitor_grace = options.node_monitor_grace;
     lifecycle.default_toleration = options.pod_eviction_timeout;

@@ -1,5 +1,5 @@
 // netctl create: kubectl's generators (namespace, configmap, secret generic|tls,
-// deployment, service clusterip|nodeport), `create -f FILE` and
+// deployment, service clusterip|nodeport, job), `create -f FILE` and
 // `create token`. Every generator takes --dry-run=client|server and
 // -o yaml|json|name; `--dry-run=client -o yaml` prints the object, ready for
 // `netctl apply -f -`.
@@ -24,6 +24,7 @@ constexpr const char* kCreateUsage =
     "  secret tls NAME --cert=PATH --key=PATH\n"
     "  deployment NAME --image=IMAGE [--replicas=N] [--port=P] [-- COMMAND [ARGS...]]\n"
     "  service clusterip|nodeport NAME --tcp=PORT[:TARGET] [--node-port=N]\n"
+    "  job NAME --from=cronjob/NAME | --image=IMAGE [-- COMMAND [ARGS...]]\n"
     "  token SERVICEACCOUNT | token --node NODE\n\n"
     "All generators take --dry-run=client|server and -o yaml|json|name.\n"
     "Run 'netctl create SUBCOMMAND --help' for its flags.\n";
@@ -140,6 +141,7 @@ int RunCreate(Context& ctx, const Args& args) {
   if (what == "secret") return RunCreateSecret(ctx, rest);
   if (what == "deployment" || what == "deploy") return RunCreateDeployment(ctx, rest);
   if (what == "service" || what == "svc") return RunCreateService(ctx, rest);
+  if (what == "job") return RunCreateJob(ctx, rest);
   std::fprintf(ctx.err, "error: unknown command \"%s\" for \"netctl create\"\n\n%s", what.c_str(),
                kCreateUsage);
   return 1;

@@ -18,6 +18,7 @@ int RunCreateConfigMap(Context& ctx, const Args& args);   // create_config.cc
 int RunCreateSecret(Context& ctx, const Args& args);      // create_config.cc (generic|tls)
 int RunCreateDeployment(Context& ctx, const Args& args);  // create_workloads.cc
 int RunCreateService(Context& ctx, const Args& args);     // create_workloads.cc
+int RunCreateJob(Context& ctx, const Args& args);         // create_job.cc
 
 // The index of the first argument that is neither a flag nor the value of a
 // global/output flag given as a separate argument ("-n prod configmap x"):

@@ -14,6 +14,7 @@
 #include "skiff/api/discovery.pb.h"
 #include "skiff/api/meta.pb.h"
 #include "skiff/api/rbac.pb.h"
+#include "tools/netctl/printers_batch.h"
 
 namespace skiff::netctl {
 namespace {
@@ -378,6 +379,14 @@ const std::map<std::string, KindPrinter>& Printers() {
        {{"NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"},
         {"CONTAINERS", "IMAGES", "SELECTOR"},
         Typed<api::DaemonSet>(DaemonSetRow)}},
+      {"Job",
+       {{"NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"},
+        {"CONTAINERS", "IMAGES", "SELECTOR"},
+        Typed<api::Job>(JobRow)}},
+      {"CronJob",
+       {{"NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"},
+        {"CONTAINERS", "IMAGES", "SELECTOR"},
+        Typed<api::CronJob>(CronJobRow)}},
       {"Node",
        {{"NAME", "STATUS", "ROLES", "AGE", "VERSION"},
         {"INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "POD-CIDR"},
