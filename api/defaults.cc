@@ -56,6 +56,14 @@ void DefaultEndpointSlice(EndpointSlice* s) {
   }
 }
 
+void DefaultEndpoints(Endpoints* e) {
+  for (EndpointSubset& subset : *e->mutable_subsets()) {
+    for (CoreEndpointPort& port : *subset.mutable_ports()) {
+      if (port.protocol().empty()) port.set_protocol("TCP");
+    }
+  }
+}
+
 void DefaultDeployment(Deployment* d) {
   DeploymentSpec* spec = d->mutable_spec();
   if (!spec->has_replicas()) spec->set_replicas(1);
@@ -181,6 +189,7 @@ void ApplyDefaults(google::protobuf::Message& object) {
   if (auto* pod = As<Pod>(object)) return DefaultPod(pod);
   if (auto* svc = As<Service>(object)) return DefaultService(svc);
   if (auto* eps = As<EndpointSlice>(object)) return DefaultEndpointSlice(eps);
+  if (auto* ep = As<Endpoints>(object)) return DefaultEndpoints(ep);
   if (auto* d = As<Deployment>(object)) return DefaultDeployment(d);
   if (auto* rs = As<ReplicaSet>(object)) return DefaultReplicaSet(rs);
   if (auto* sts = As<StatefulSet>(object)) return DefaultStatefulSet(sts);

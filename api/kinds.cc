@@ -52,6 +52,7 @@ struct Registry {
         Make<Node>("Node", "", "v1", "nodes", "node", {"no"}, kCluster),
         Make<Pod>("Pod", "", "v1", "pods", "pod", {"po"}, kNamespaced),
         Make<Service>("Service", "", "v1", "services", "service", {"svc"}, kNamespaced),
+        Make<Endpoints>("Endpoints", "", "v1", "endpoints", "endpoints", {"ep"}, kNamespaced),
         Make<ConfigMap>("ConfigMap", "", "v1", "configmaps", "configmap", {"cm"}, kNamespaced),
         Make<Secret>("Secret", "", "v1", "secrets", "secret", {}, kNamespaced),
         Make<ServiceAccount>("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount",

@@ -15,13 +15,27 @@ namespace skiff::api {
 namespace {
 
 TEST(KindsTest, EveryKindIsRegisteredWithFixedHeaderFields) {
-  std::set<std::string> expected = {"Namespace",      "Node",          "Pod",
-                                    "Service",        "EndpointSlice", "Deployment",
-                                    "ReplicaSet",     "StatefulSet",   "DaemonSet",
-                                    "ConfigMap",      "Secret",        "HorizontalPodAutoscaler",
-                                    "ServiceAccount", "Event",         "Role",
-                                    "ClusterRole",    "RoleBinding",   "ClusterRoleBinding",
-                                    "Job",            "CronJob"};
+  std::set<std::string> expected = {"Namespace",
+                                    "Node",
+                                    "Pod",
+                                    "Service",
+                                    "EndpointSlice",
+                                    "Deployment",
+                                    "ReplicaSet",
+                                    "StatefulSet",
+                                    "DaemonSet",
+                                    "ConfigMap",
+                                    "Secret",
+                                    "HorizontalPodAutoscaler",
+                                    "ServiceAccount",
+                                    "Event",
+                                    "Role",
+                                    "ClusterRole",
+                                    "RoleBinding",
+                                    "ClusterRoleBinding",
+                                    "Job",
+                                    "CronJob",
+                                    "Endpoints"};
   std::set<std::string> got;
   for (const KindInfo* k : AllKinds()) {
     got.insert(std::string(k->kind));
@@ -67,7 +81,7 @@ TEST(KindsTest, NamesAndScope) {
   EXPECT_EQ(FindKind("Deployment", "apps/v1beta1"), nullptr);
   EXPECT_EQ(FindKind("Deployment", "Deployment"), nullptr);
   EXPECT_EQ(FindKind("deployment"), nullptr);  // kinds are case-sensitive
-  EXPECT_EQ(FindKind("Endpoints"), nullptr);
+  EXPECT_EQ(FindKind("Ingress"), nullptr);
 }
 
 TEST(KindsTest, ResourceLookupLikeKubectl) {
@@ -96,6 +110,8 @@ TEST(KindsTest, ResourceLookupLikeKubectl) {
       {"ev", "Event"},
       {"secrets", "Secret"},
       {"endpointslices", "EndpointSlice"},
+      {"endpoints", "Endpoints"},
+      {"ep", "Endpoints"},
       {"clusterrolebindings", "ClusterRoleBinding"},
       {"deployments.apps", "Deployment"},
       {"deployments.v1.apps", "Deployment"},
@@ -107,8 +123,7 @@ TEST(KindsTest, ResourceLookupLikeKubectl) {
     ASSERT_NE(k, nullptr) << c.name;
     EXPECT_EQ(k->kind, c.kind) << c.name;
   }
-  EXPECT_EQ(FindResource("ep"), nullptr);
-  EXPECT_EQ(FindResource("endpoints"), nullptr);
+  EXPECT_EQ(FindResource("ingresses"), nullptr);
   EXPECT_EQ(FindResource("deployments.core"), nullptr);
   EXPECT_EQ(FindResource(""), nullptr);
 }

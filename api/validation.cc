@@ -145,6 +145,7 @@ void ValidateBody(const google::protobuf::Message& m, ErrorList* e) {
   if (auto* x = As<Pod>(m)) return ValidatePod(*x, e);
   if (auto* x = As<Service>(m)) return ValidateService(*x, e);
   if (auto* x = As<EndpointSlice>(m)) return ValidateEndpointSlice(*x, e);
+  if (auto* x = As<Endpoints>(m)) return ValidateEndpoints(*x, e);
   if (auto* x = As<Deployment>(m)) return ValidateDeployment(*x, e);
   if (auto* x = As<ReplicaSet>(m)) return ValidateReplicaSet(*x, e);
   if (auto* x = As<StatefulSet>(m)) return ValidateStatefulSet(*x, e);

@@ -23,6 +23,7 @@ class Job;
 class DaemonSet;
 class Deployment;
 class EndpointSlice;
+class Endpoints;
 class Event;
 class HorizontalPodAutoscaler;
 class LabelSelector;
@@ -102,6 +103,7 @@ void ValidateResourceList(const StringMap& resources, std::string_view path, Err
 
 void ValidateService(const Service& s, ErrorList* e);
 void ValidateEndpointSlice(const EndpointSlice& s, ErrorList* e);
+void ValidateEndpoints(const Endpoints& s, ErrorList* e);
 void ValidateDeployment(const Deployment& d, ErrorList* e);
 void ValidateReplicaSet(const ReplicaSet& rs, ErrorList* e);
 void ValidateStatefulSet(const StatefulSet& s, ErrorList* e);

@@ -1,4 +1,4 @@
-// Validation of Services and EndpointSlices.
+// Validation of Services, Endpoints and EndpointSlices.
 #include <google/protobuf/struct.pb.h>
 
 #include <set>
@@ -8,6 +8,7 @@
 #include "api/names.h"
 #include "api/validation.h"
 #include "api/validation_internal.h"
+#include "common/cidr.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 
@@ -277,6 +278,83 @@ void ValidateEndpointSlice(const EndpointSlice& s, ErrorList* e) {
     if (port.has_app_protocol()) {
       e->AddProblems(Child(p, "appProtocol"), port.app_protocol(),
                      CheckQualifiedName(port.app_protocol()));
+    }
+  }
+}
+
+namespace {
+
+// Kubernetes refuses endpoint addresses a proxy could never forward to.
+void CheckEndpointIp(const std::string& path, const std::string& ip, ErrorList* e) {
+  Problems problems = CheckIP(ip);
+  if (!problems.empty()) return e->AddProblems(path, ip, problems);
+  struct Range {
+    const char* cidr;
+    const char* message;
+  };
+  static const Range kRefused[] = {
+      {"0.0.0.0/32", "may not be unspecified (0.0.0.0, ::)"},
+      {"::/128", "may not be unspecified (0.0.0.0, ::)"},
+      {"127.0.0.0/8", "may not be in the loopback range (127.0.0.0/8, ::1/128)"},
+      {"::1/128", "may not be in the loopback range (127.0.0.0/8, ::1/128)"},
+      {"169.254.0.0/16", "may not be in the link-local range (169.254.0.0/16, fe80::/10)"},
+      {"fe80::/10", "may not be in the link-local range (169.254.0.0/16, fe80::/10)"},
+      {"224.0.0.0/24", "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"},
+      {"ff02::/16", "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"},
+  };
+  auto addr = net::IpAddress::Parse(ip);
+  if (!addr.ok()) return;
+  for (const Range& r : kRefused) {
+    auto range = net::Cidr::Parse(r.cidr);
+    if (range.ok() && range->v6() == addr->v6 && range->Contains(*addr)) {
+      return e->Invalid(path, ip, r.message);
+    }
+  }
+}
+
+void ValidateEndpointAddress(const EndpointAddress& a, const std::string& path, ErrorList* e) {
+  CheckEndpointIp(Child(path, "ip"), a.ip(), e);
+  if (a.has_hostname() && !a.hostname().empty()) {
+    e->AddProblems(Child(path, "hostname"), a.hostname(), CheckDNS1123Label(a.hostname()));
+  }
+  if (a.has_node_name() && !a.node_name().empty()) {
+    e->AddProblems(Child(path, "nodeName"), a.node_name(), CheckDNS1123Subdomain(a.node_name()));
+  }
+}
+
+}  // namespace
+
+void ValidateEndpoints(const Endpoints& eps, ErrorList* e) {
+  for (int i = 0; i < eps.subsets_size(); ++i) {
+    const EndpointSubset& subset = eps.subsets(i);
+    std::string p = Index("subsets", i);
+    if (subset.addresses_size() == 0 && subset.not_ready_addresses_size() == 0) {
+      e->Required(p, "must specify `addresses` or `notReadyAddresses`");
+    }
+    for (int j = 0; j < subset.addresses_size(); ++j)
+      ValidateEndpointAddress(subset.addresses(j), Index(Child(p, "addresses"), j), e);
+    for (int j = 0; j < subset.not_ready_addresses_size(); ++j) {
+      ValidateEndpointAddress(subset.not_ready_addresses(j),
+                              Index(Child(p, "notReadyAddresses"), j), e);
+    }
+    std::set<std::string> names;
+    for (int j = 0; j < subset.ports_size(); ++j) {
+      const CoreEndpointPort& port = subset.ports(j);
+      std::string pp = Index(Child(p, "ports"), j);
+      if (port.name().empty()) {
+        if (subset.ports_size() > 1) e->Required(Child(pp, "name"), "");
+      } else {
+        e->AddProblems(Child(pp, "name"), port.name(), CheckDNS1123Label(port.name()));
+      }
+      if (!names.insert(port.name()).second) e->Duplicate(Child(pp, "name"), port.name());
+      for (const std::string& m : CheckPortNumber(port.port())) {
+        e->Invalid(Child(pp, "port"), port.port(), m);
+      }
+      CheckOneOf(e, Child(pp, "protocol"), port.protocol(), {"SCTP", "TCP", "UDP"}, true);
+      if (port.has_app_protocol()) {
+        e->AddProblems(Child(pp, "appProtocol"), port.app_protocol(),
+                       CheckQualifiedName(port.app_protocol()));
+      }
     }
   }
 }

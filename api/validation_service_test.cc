@@ -1,4 +1,4 @@
-// Service and EndpointSlice validation rules, table-driven.
+// Service, Endpoints and EndpointSlice validation rules, table-driven.
 #include <gtest/gtest.h>
 
 #include "api/validation_test_util.h"
@@ -12,6 +12,10 @@ using test_support::ValidationTableTest;
 
 std::string Svc(const std::string& spec) {
   return "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n" + Indent(spec, 2);
+}
+
+std::string Eps(const std::string& body) {
+  return "apiVersion: v1\nkind: Endpoints\nmetadata: {name: db}\n" + body;
 }
 
 std::string Slice(const std::string& body) {
@@ -187,6 +191,50 @@ INSTANTIATE_TEST_SUITE_P(
                         "ports[1].name: Duplicate value: \"a\"",
                         "ports[1].protocol: Unsupported value: \"ICMP\": supported values: "
                         "\"SCTP\", \"TCP\", \"UDP\""}}),
+    test_support::CaseName);
+
+INSTANTIATE_TEST_SUITE_P(
+    Endpoints, ValidationTableTest,
+    testing::Values(
+        ValidationCase{"Valid",
+                       Eps("subsets:\n- addresses: [{ip: 192.0.2.10, hostname: db-0}]\n  "
+                           "notReadyAddresses: [{ip: \"2001:db8::1\"}]\n  ports: [{port: "
+                           "5432}]\n"),
+                       {}},
+        ValidationCase{"EmptySubsetsOk", Eps("subsets: []\n"), {}},
+        ValidationCase{"SubsetNeedsAddresses",
+                       Eps("subsets:\n- ports: [{port: 80}]\n"),
+                       {"subsets[0]: Required value: must specify `addresses` or "
+                        "`notReadyAddresses`"}},
+        ValidationCase{
+            "Addresses",
+            Eps("subsets:\n- addresses:\n  - {ip: 10.0.0.300}\n  - {ip: 127.0.0.1}\n  - {ip: "
+                "169.254.1.1}\n  - {ip: \"::\"}\n  - {ip: 10.0.0.1, hostname: Db_0}\n  "
+                "notReadyAddresses: [{ip: 224.0.0.5}]\n"),
+            {"subsets[0].addresses[0].ip: Invalid value: \"10.0.0.300\": must be a valid IP "
+             "address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+             "subsets[0].addresses[1].ip: Invalid value: \"127.0.0.1\": may not be in the "
+             "loopback range (127.0.0.0/8, ::1/128)",
+             "subsets[0].addresses[2].ip: Invalid value: \"169.254.1.1\": may not be in the "
+             "link-local range (169.254.0.0/16, fe80::/10)",
+             "subsets[0].addresses[3].ip: Invalid value: \"::\": may not be unspecified "
+             "(0.0.0.0, ::)",
+             "subsets[0].addresses[4].hostname: Invalid value: \"Db_0\": a lowercase RFC 1123 "
+             "label must consist of lower case alphanumeric characters or '-', and must start "
+             "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+             "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+             "subsets[0].notReadyAddresses[0].ip: Invalid value: \"224.0.0.5\": may not be in "
+             "the link-local multicast range (224.0.0.0/24, ff02::/10)"}},
+        ValidationCase{"Ports",
+                       Eps("subsets:\n- addresses: [{ip: 10.0.0.1}]\n  ports:\n  - {port: "
+                           "0}\n  - {name: a, port: 80, protocol: ICMP}\n  - {name: a, port: "
+                           "81}\n"),
+                       {"subsets[0].ports[0].name: Required value",
+                        "subsets[0].ports[0].port: Invalid value: 0: must be between 1 and "
+                        "65535, inclusive",
+                        "subsets[0].ports[1].protocol: Unsupported value: \"ICMP\": supported "
+                        "values: \"SCTP\", \"TCP\", \"UDP\"",
+                        "subsets[0].ports[2].name: Duplicate value: \"a\""}}),
     test_support::CaseName);
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "controlplane/controllers/endpointslice_controller.h"
 
-#include <google/protobuf/util/message_differencer.h>
-
 #include <algorithm>
 #include <map>
 
@@ -14,52 +12,7 @@
 namespace skiff::controllers {
 namespace {
 
-using google::protobuf::util::MessageDifferencer;
-
 constexpr const char* kServiceIndex = "service-name";
-
-// The port a Service port reaches on `pod`, or 0 when a named targetPort
-// is not among the pod's container ports.
-int32_t ResolvePort(const api::ServicePort& sp, const api::Pod& pod) {
-  auto target = api::ReadIntOrString(sp.target_port(), "targetPort");
-  if (!target.ok() || !target->is_set()) return sp.port();
-  if (target->is_int()) return static_cast<int32_t>(target->int_value);
-  std::string proto = sp.protocol().empty() ? "TCP" : sp.protocol();
-  for (const auto& c : pod.spec().containers()) {
-    for (const auto& p : c.ports()) {
-      std::string pp = p.protocol().empty() ? "TCP" : p.protocol();
-      if (p.name() == target->string_value && pp == proto) return p.container_port();
-    }
-  }
-  return 0;
-}
-
-// One group of endpoints sharing address type and resolved ports.
-struct Group {
-  std::string address_type;
-  std::vector<api::EndpointPort> ports;
-  std::vector<api::Endpoint> endpoints;
-};
-
-std::string GroupKey(const std::string& type, const std::vector<api::EndpointPort>& ports) {
-  std::string k = type;
-  for (const auto& p : ports) {
-    k += "|" + p.name() + "/" + p.protocol() + "/" + std::to_string(p.port());
-  }
-  return k;
-}
-
-bool SameEndpoints(const api::EndpointSlice& a, const api::EndpointSlice& b) {
-  if (a.address_type() != b.address_type()) return false;
-  if (a.ports_size() != b.ports_size() || a.endpoints_size() != b.endpoints_size()) return false;
-  for (int i = 0; i < a.ports_size(); ++i) {
-    if (!MessageDifferencer::Equals(a.ports(i), b.ports(i))) return false;
-  }
-  for (int i = 0; i < a.endpoints_size(); ++i) {
-    if (!MessageDifferencer::Equals(a.endpoints(i), b.endpoints(i))) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -171,7 +124,7 @@ Status EndpointSliceController::Reconcile(const std::string& key) {
   std::vector<std::string> families(svc->spec().ip_families().begin(),
                                     svc->spec().ip_families().end());
   if (families.empty()) families.push_back("IPv4");
-  std::map<std::string, Group> groups;
+  SliceGroups groups;
   auto pods = pods_->List(ns);
   std::sort(pods.begin(), pods.end(), [](const auto& a, const auto& b) {
     return a->metadata().name() < b->metadata().name();
@@ -187,7 +140,7 @@ Status EndpointSliceController::Reconcile(const std::string& key) {
       api::EndpointPort ep;
       ep.set_name(sp.name());
       ep.set_protocol(sp.protocol().empty() ? "TCP" : sp.protocol());
-      int32_t port = ResolvePort(sp, *pod);
+      int32_t port = ResolveServicePort(sp, *pod);
       if (port == 0) continue;
       ep.set_port(port);
       if (sp.has_app_protocol()) ep.set_app_protocol(sp.app_protocol());
@@ -222,10 +175,7 @@ Status EndpointSliceController::Reconcile(const std::string& key) {
             if (zone != node->metadata().labels().end()) e.set_zone(zone->second);
           }
         }
-        auto& g = groups[GroupKey(family, ports)];
-        g.address_type = family;
-        g.ports = ports;
-        g.endpoints.push_back(std::move(e));
+        GroupFor(groups, family, ports).endpoints.push_back(std::move(e));
       }
     }
   }
@@ -245,73 +195,22 @@ Status EndpointSliceController::Reconcile(const std::string& key) {
         api::EndpointPort ep;
         ep.set_name(sp.name());
         ep.set_protocol(sp.protocol().empty() ? "TCP" : sp.protocol());
-        ep.set_port(ResolvePort(sp, api::Pod()));
+        ep.set_port(ResolveServicePort(sp, api::Pod()));
         ports.push_back(std::move(ep));
       }
-      groups[GroupKey(family, ports)] = Group{family, ports, {}};
+      GroupFor(groups, family, ports);
     }
   }
 
-  std::vector<api::EndpointSlice> desired;
-  for (auto& [k, g] : groups) {
-    size_t n = g.endpoints.size();
-    size_t chunks = n == 0 ? 1 : (n + kMaxEndpointsPerSlice - 1) / kMaxEndpointsPerSlice;
-    for (size_t c = 0; c < chunks; ++c) {
-      api::EndpointSlice s;
-      s.set_address_type(g.address_type);
-      for (const auto& p : g.ports)
-        *s.add_ports() = p;
-      for (size_t i = c * kMaxEndpointsPerSlice; i < std::min(n, (c + 1) * kMaxEndpointsPerSlice);
-           ++i) {
-        *s.add_endpoints() = g.endpoints[i];
-      }
-      desired.push_back(std::move(s));
-    }
-  }
-
-  // Reuse existing slices (same address type first), write only changes.
-  std::vector<std::shared_ptr<const api::EndpointSlice>> pool = existing;
-  std::sort(pool.begin(), pool.end(), [](const auto& a, const auto& b) {
-    return a->metadata().name() < b->metadata().name();
-  });
-  std::vector<bool> used(pool.size(), false);
-  for (auto& want : desired) {
-    int match = -1;
-    for (size_t i = 0; i < pool.size() && match < 0; ++i) {
-      if (!used[i] && SameEndpoints(*pool[i], want)) match = static_cast<int>(i);
-    }
-    for (size_t i = 0; i < pool.size() && match < 0; ++i) {
-      if (!used[i] && pool[i]->address_type() == want.address_type()) match = static_cast<int>(i);
-    }
-    if (match >= 0) {
-      used[match] = true;
-      if (SameEndpoints(*pool[match], want)) continue;
-      api::EndpointSlice updated = *pool[match];
-      updated.clear_endpoints();
-      updated.clear_ports();
-      *updated.mutable_endpoints() = want.endpoints();
-      *updated.mutable_ports() = want.ports();
-      auto r = api::UpdateObject(client_, updated);
-      if (!r.ok()) return r.status();
-      continue;
-    }
-    auto* meta = want.mutable_metadata();
-    meta->set_namespace_(ns);
-    meta->set_generate_name(name + "-");
-    (*meta->mutable_labels())[kServiceNameLabel] = name;
-    (*meta->mutable_labels())[kManagedByLabel] = kManagedByValue;
-    *meta->add_owner_references() = MakeControllerRef(*svc);
-    auto r = api::CreateObject(client_, want);
-    if (!r.ok()) return r.status();
+  SliceOwner owner{ns, name, kManagedByValue, MakeControllerRef(*svc), {}};
+  std::set<std::string> created;
+  Status written =
+      WriteSlices(client_, owner, existing, SlicesFor(groups, kMaxEndpointsPerSlice), &created);
+  if (!created.empty()) {
     std::lock_guard lock(pending_mu_);
-    pending_creates_[key].insert(r->metadata().name());
+    pending_creates_[key].insert(created.begin(), created.end());
   }
-  for (size_t i = 0; i < pool.size(); ++i) {
-    if (used[i]) continue;
-    auto s = api::DeleteObject<api::EndpointSlice>(client_, ns, pool[i]->metadata().name());
-    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-  }
-  return Status::Ok();
+  return written;
 }
 
 }  // namespace skiff::controllers

@@ -18,13 +18,12 @@
 
 #include "api/client/informer.h"
 #include "controlplane/controllers/controller.h"
+#include "controlplane/controllers/endpointslice_sync.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 
 namespace skiff::controllers {
 
-inline constexpr const char* kServiceNameLabel = "kubernetes.io/service-name";
-inline constexpr const char* kManagedByLabel = "endpointslice.kubernetes.io/managed-by";
 inline constexpr const char* kManagedByValue = "endpointslice-controller.k8s.io";
 
 class EndpointSliceController : public Controller {

@@ -25,7 +25,9 @@
 #include "controlplane/controllers/cronjob_controller.h"
 #include "controlplane/controllers/daemonset_controller.h"
 #include "controlplane/controllers/deployment_controller.h"
+#include "controlplane/controllers/endpoints_controller.h"
 #include "controlplane/controllers/endpointslice_controller.h"
+#include "controlplane/controllers/endpointslice_mirroring_controller.h"
 #include "controlplane/controllers/garbage_collector.h"
 #include "controlplane/controllers/job_controller.h"
 #include "controlplane/controllers/namespace_controller.h"
@@ -298,6 +300,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::DeploymentController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::EndpointSliceController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::EndpointsController>(*impl->local_client));
+    impl->controllers.push_back(
+        std::make_unique<controllers::EndpointSliceMirroringController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::StatefulSetController>(*impl->local_client));
     impl->controllers.push_back(

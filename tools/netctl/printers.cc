@@ -267,21 +267,41 @@ Cells NamespaceRow(const api::Namespace& ns, const TableOptions&) {
           AgeOf(ns.metadata().creation_timestamp())};
 }
 
+// kubectl's endpoint list: the first three, then " + N more...".
+std::string FirstEndpoints(const std::vector<std::string>& all) {
+  if (all.empty()) return "<none>";
+  std::vector<std::string> shown(all.begin(), all.begin() + std::min<size_t>(all.size(), 3));
+  std::string out = Join(shown, ",");
+  if (all.size() > shown.size())
+    out += " + " + std::to_string(all.size() - shown.size()) + " more...";
+  return out;
+}
+
 Cells EndpointSliceRow(const api::EndpointSlice& s, const TableOptions&) {
   std::vector<std::string> ports, addrs;
   for (const auto& p : s.ports())
     ports.push_back(std::to_string(p.port()));
-  size_t total = 0;
   for (const auto& e : s.endpoints()) {
-    for (const auto& a : e.addresses()) {
-      ++total;
-      if (addrs.size() < 3) addrs.push_back(a);
+    for (const auto& a : e.addresses())
+      addrs.push_back(a);
+  }
+  return {s.metadata().name(), s.address_type(), ports.empty() ? "<unset>" : Join(ports, ","),
+          FirstEndpoints(addrs), AgeOf(s.metadata().creation_timestamp())};
+}
+
+// Ready addresses as ip:port per port (just ip when the subset has no ports), as kubectl.
+Cells EndpointsRow(const api::Endpoints& e, const TableOptions&) {
+  std::vector<std::string> all;
+  for (const auto& subset : e.subsets()) {
+    for (const auto& a : subset.addresses()) {
+      bool v6 = a.ip().find(':') != std::string::npos;
+      if (subset.ports_size() == 0) all.push_back(a.ip());
+      for (const auto& p : subset.ports()) {
+        all.push_back((v6 ? "[" + a.ip() + "]" : a.ip()) + ":" + std::to_string(p.port()));
+      }
     }
   }
-  std::string endpoints = addrs.empty() ? "<none>" : Join(addrs, ",");
-  if (total > addrs.size()) endpoints += " + " + std::to_string(total - addrs.size()) + " more...";
-  return {s.metadata().name(), s.address_type(), ports.empty() ? "<unset>" : Join(ports, ","),
-          endpoints, AgeOf(s.metadata().creation_timestamp())};
+  return {e.metadata().name(), FirstEndpoints(all), AgeOf(e.metadata().creation_timestamp())};
 }
 
 Cells ConfigMapRow(const api::ConfigMap& cm, const TableOptions&) {
@@ -396,6 +416,7 @@ const std::map<std::string, KindPrinter>& Printers() {
        {{"NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"},
         {},
         Typed<api::EndpointSlice>(EndpointSliceRow)}},
+      {"Endpoints", {{"NAME", "ENDPOINTS", "AGE"}, {}, Typed<api::Endpoints>(EndpointsRow)}},
       {"ConfigMap", {{"NAME", "DATA", "AGE"}, {}, Typed<api::ConfigMap>(ConfigMapRow)}},
       {"Secret", {{"NAME", "TYPE", "DATA", "AGE"}, {}, Typed<api::Secret>(SecretRow)}},
       {"HorizontalPodAutoscaler",
