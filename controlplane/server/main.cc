@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
   flags.String("metrics-listen", &opts.metrics_listen,
                "HTTP address for /metrics, /healthz, /readyz; empty disables.");
   flags.List("tls-san", &opts.tls_sans, "Extra IPs/DNS names for the server certificate.");
+  flags.String("advertise-address", &opts.advertise_address,
+               "The IP pods reach the API at, published as the endpoint of the `kubernetes` "
+               "Service (default: the --listen host when it is a specific address, else the "
+               "host's first non-loopback IPv4 address).");
   flags.List("service-cluster-ip-range", &opts.ranges.service_cidrs,
              "Service ClusterIP ranges, one per IP family (IPv4,IPv6 for dual stack).");
   flags.List("cluster-cidr", &opts.ranges.cluster_cidrs,

@@ -40,6 +40,7 @@
 #include "controlplane/metrics/service.h"
 #include "controlplane/scheduler/scheduler.h"
 #include "controlplane/secrets/encrypting_store.h"
+#include "controlplane/server/kubernetes_service.h"
 #include "controlplane/store/store.h"
 
 namespace skiff::server {
@@ -280,6 +281,14 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->admin_config = options.data_dir + "/admin.conf";
   SKIFF_RETURN_IF_ERROR(api::SaveClientConfig(admin, impl->admin_config));
 
+  KubernetesServiceOptions kubernetes;
+  kubernetes.service_cidrs = options.ranges.service_cidrs;
+  kubernetes.advertise_address = options.advertise_address.empty()
+                                     ? DefaultAdvertiseAddress(hp->host)
+                                     : options.advertise_address;
+  kubernetes.port = impl->port;
+  SKIFF_RETURN_IF_ERROR(EnsureKubernetesService(*impl->local_client, kubernetes));
+
   if (!options.metrics_listen.empty()) {
     auto metrics =
         http::Server::Start(options.metrics_listen, {{"/metrics", http::MetricsHandler()},
@@ -310,8 +319,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         std::make_unique<controllers::ServiceAccountController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::DaemonSetController>(*impl->local_client));
-    impl->controllers.push_back(
-        std::make_unique<controllers::JobController>(*impl->local_client));
+    impl->controllers.push_back(std::make_unique<controllers::JobController>(*impl->local_client));
     impl->controllers.push_back(
         std::make_unique<controllers::CronJobController>(*impl->local_client));
     controllers::NodeLifecycleOptions lifecycle;

@@ -20,6 +20,9 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:6443";
   std::string metrics_listen = "127.0.0.1:6444";  // "" disables
   std::vector<std::string> tls_sans;
+  // The address pods reach the API at (the `kubernetes` Service's Endpoints); "" = the
+  // --listen host when specific, else the host's first non-loopback IPv4 address.
+  std::string advertise_address;
   apiserver::NetworkRanges ranges;
   std::chrono::milliseconds compaction_interval{std::chrono::minutes(5)};
   // EncryptionConfiguration for data at rest; "" = data_dir/encryption.yaml,

@@ -235,5 +235,38 @@ TEST(EndpointsDesired, HeadlessPublishNotReadyAndCapacity) {
   EXPECT_EQ(e.metadata().annotations().at(controllers::kOverCapacityAnnotation), "truncated");
 }
 
+class KubernetesServiceTest : public ApiServerTest {
+ protected:
+  void Customize(server::ServerOptions& opts) override {
+    opts.advertise_address = "192.0.2.7";
+    opts.ranges.service_cidrs = {"10.100.0.0/16"};
+  }
+};
+
+// kube-apiserver's `kubernetes` Service: the first ClusterIP of the range, 443 to the
+// API's port, its Endpoints at the advertise address, mirrored into a slice.
+TEST_F(KubernetesServiceTest, TheApiHasItsOwnService) {
+  auto svc = api::GetObject<api::Service>(*client_, "default", "kubernetes");
+  ASSERT_TRUE(svc.ok()) << svc.status().ToString();
+  EXPECT_EQ(svc->spec().cluster_ip(), "10.100.0.1");
+  EXPECT_TRUE(svc->spec().selector().empty());
+  EXPECT_EQ(svc->metadata().labels().at("component"), "apiserver");
+  ASSERT_EQ(svc->spec().ports_size(), 1);
+  EXPECT_EQ(svc->spec().ports(0).name(), "https");
+  EXPECT_EQ(svc->spec().ports(0).port(), 443);
+  EXPECT_EQ(api::ReadIntOrString(svc->spec().ports(0).target_port(), "")->int_value,
+            server_->port());
+  auto eps = api::GetObject<api::Endpoints>(*client_, "default", "kubernetes");
+  ASSERT_TRUE(eps.ok()) << eps.status().ToString();
+  ASSERT_EQ(eps->subsets_size(), 1);
+  EXPECT_EQ(eps->subsets(0).addresses(0).ip(), "192.0.2.7");
+  EXPECT_EQ(eps->subsets(0).ports(0).port(), server_->port());
+  ASSERT_TRUE(Eventually([&] {
+    auto slices = Mirrored(*client_, "kubernetes");
+    return slices.size() == 1 && slices[0].endpoints_size() == 1 &&
+           slices[0].endpoints(0).addresses(0) == "192.0.2.7";
+  }));
+}
+
 }  // namespace
 }  // namespace skiff
