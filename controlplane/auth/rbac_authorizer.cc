@@ -145,6 +145,7 @@ Status EnsureBootstrapPolicy(api::ApiClient& client) {
       "events", "serviceaccounts", "endpoints", "persistentvolumeclaims"};
   const std::vector<std::string> apps = {"deployments", "replicasets",       "statefulsets",
                                          "daemonsets",  "deployments/scale", "statefulsets/scale"};
+  const std::vector<std::string> batch = {"jobs", "cronjobs"};
   struct Def {
     std::string name;
     std::vector<api::PolicyRule> rules;
@@ -153,16 +154,16 @@ Status EnsureBootstrapPolicy(api::ApiClient& client) {
       {"cluster-admin", {Rule({"*"}, {"*"}, {"*"})}},
       {"admin",
        {Rule(write, {""}, workloads), Rule(write, {""}, {"secrets"}), Rule(write, {"apps"}, apps),
-        Rule(write, {"discovery.k8s.io"}, {"endpointslices"}),
+        Rule(write, {"batch"}, batch), Rule(write, {"discovery.k8s.io"}, {"endpointslices"}),
         Rule(write, {"autoscaling"}, {"horizontalpodautoscalers"}),
         Rule(write, {"rbac.authorization.k8s.io"}, {"roles", "rolebindings"}),
         Rule({"create"}, {""}, {"serviceaccounts/token"})}},
       {"edit",
        {Rule(write, {""}, workloads), Rule(write, {""}, {"secrets"}), Rule(write, {"apps"}, apps),
-        Rule(write, {"discovery.k8s.io"}, {"endpointslices"}),
+        Rule(write, {"batch"}, batch), Rule(write, {"discovery.k8s.io"}, {"endpointslices"}),
         Rule(write, {"autoscaling"}, {"horizontalpodautoscalers"})}},
       {"view",
-       {Rule(read, {""}, workloads), Rule(read, {"apps"}, apps),
+       {Rule(read, {""}, workloads), Rule(read, {"apps"}, apps), Rule(read, {"batch"}, batch),
         Rule(read, {"discovery.k8s.io"}, {"endpointslices"}),
         Rule(read, {"autoscaling"}, {"horizontalpodautoscalers"})}},
   };
