@@ -86,7 +86,9 @@ wait_for() {  # description, then a command that succeeds when ready
   return 1
 }
 
-start skiff-server /usr/local/bin/skiff-server --data-dir "$home" --listen 127.0.0.1:6443 \
+# Every address, as kube-apiserver and k3s: pods reach the API through the `kubernetes`
+# Service (10.96.0.1:443), whose endpoint is this host's address (TLS and tokens as always).
+start skiff-server /usr/local/bin/skiff-server --data-dir "$home" --listen 0.0.0.0:6443 \
   --metrics-listen 127.0.0.1:6444
 wait_for "skiff-server" netctl version
 mkdir -p ~/.skiff
@@ -123,7 +125,7 @@ wait_for "pod client to run" client_running
 
 show netctl get nodes -o wide
 show netctl get pods -A -o wide
-show netctl get services,endpointslices -A
+show netctl get services,endpoints,endpointslices -A
 echo
 echo "# each web pod answers on its own address (routed by skiff-cni):"
 for ip in $(netctl get pods -l app=web -o json | sed -n 's/.*"podIP": *"\([^"]*\)".*/\1/p'); do
@@ -141,6 +143,7 @@ echo
 echo "# inside the client pod: glibc resolves the short name through skiff-dns (search path"
 echo "# from the pod's resolv.conf), and the ClusterIP answers through skiff-proxy:"
 show netctl exec client -- getent hosts web
+show netctl exec client -- getent hosts kubernetes.default
 show netctl exec client -- curl -s -m 3 http://web/
 echo
 echo "The cluster keeps running (netctl is installed: try 'netctl get all -A')."

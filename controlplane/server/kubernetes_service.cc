@@ -19,14 +19,25 @@ namespace {
 constexpr const char* kNamespace = "default";
 constexpr const char* kName = "kubernetes";
 
-bool IsLoopbackOrUnspecified(const net::IpAddress& ip) {
-  if (ip.v6) {
-    std::array<uint8_t, 16> zero{}, one{};
-    one[15] = 1;
-    return ip.bytes == zero || ip.bytes == one;
+bool IsLoopback(const net::IpAddress& ip) {
+  if (!ip.v6) return ip.bytes[0] == 127;
+  std::array<uint8_t, 16> one{};
+  one[15] = 1;
+  return ip.bytes == one;
+}
+
+bool IsUnspecified(const net::IpAddress& ip) {
+  return ip.bytes == std::array<uint8_t, 16>{};
+}
+
+// The first address of each service range: the Service's ClusterIP(s).
+std::vector<std::string> ServiceIps(const std::vector<std::string>& cidrs) {
+  std::vector<std::string> out;
+  for (const std::string& text : cidrs) {
+    auto cidr = net::Cidr::Parse(text);
+    if (cidr.ok() && cidr->Size() >= 2) out.push_back(cidr->AddressAt(1).ToString());
   }
-  return ip.bytes[0] == 127 ||
-         (ip.bytes[0] == 0 && ip.bytes[1] == 0 && ip.bytes[2] == 0 && ip.bytes[3] == 0);
+  return out;
 }
 
 api::Service DesiredService(const KubernetesServiceOptions& o) {
@@ -39,13 +50,10 @@ api::Service DesiredService(const KubernetesServiceOptions& o) {
   auto* spec = svc.mutable_spec();
   spec->set_type("ClusterIP");
   spec->set_session_affinity("None");
-  for (const std::string& text : o.service_cidrs) {
-    auto cidr = net::Cidr::Parse(text);
-    if (!cidr.ok() || cidr->Size() < 2) continue;
-    std::string ip = cidr->AddressAt(1).ToString();
+  for (const std::string& ip : ServiceIps(o.service_cidrs)) {
     if (spec->cluster_ip().empty()) spec->set_cluster_ip(ip);
     spec->add_cluster_ips(ip);
-    spec->add_ip_families(cidr->v6() ? "IPv6" : "IPv4");
+    spec->add_ip_families(ip.find(':') != std::string::npos ? "IPv6" : "IPv4");
   }
   if (spec->ip_families_size() > 1) spec->set_ip_family_policy("RequireDualStack");
   auto* port = spec->add_ports();
@@ -109,9 +117,22 @@ Status EnsureKubernetesService(api::ApiClient& client, const KubernetesServiceOp
   return EnsureEndpoints(client, options);
 }
 
+std::vector<std::string> KubernetesServiceNames(const KubernetesServiceOptions& options) {
+  std::vector<std::string> out = {"kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                                  "kubernetes.default.svc.cluster.local"};
+  for (std::string& ip : ServiceIps(options.service_cidrs))
+    out.push_back(std::move(ip));
+  if (!options.advertise_address.empty()) out.push_back(options.advertise_address);
+  return out;
+}
+
 std::string DefaultAdvertiseAddress(const std::string& listen_host) {
-  auto listen = net::IpAddress::Parse(listen_host);
-  if (listen.ok() && !IsLoopbackOrUnspecified(*listen)) return listen->ToString();
+  if (listen_host == "localhost") return "";
+  if (!listen_host.empty()) {
+    auto listen = net::IpAddress::Parse(listen_host);
+    if (!listen.ok() || IsLoopback(*listen)) return "";
+    if (!IsUnspecified(*listen)) return listen->ToString();
+  }
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return "";
   std::string out;

@@ -24,10 +24,16 @@ struct KubernetesServiceOptions {
 // the allocator) and makes its port and Endpoints match `options`. Errors name the object.
 Status EnsureKubernetesService(api::ApiClient& client, const KubernetesServiceOptions& options);
 
+// The names a client inside the cluster may use for the API, for the serving certificate:
+// kubernetes, kubernetes.default, kubernetes.default.svc, kubernetes.default.svc.cluster.local,
+// the Service's ClusterIP(s) and the advertise address.
+std::vector<std::string> KubernetesServiceNames(const KubernetesServiceOptions& options);
+
 // The address pods reach this server at when --advertise-address is not given: the --listen
-// host when it is a specific address other than loopback; else the first IPv4 address of an
-// interface that is up and not loopback; "" when there is none (e.g. in an empty network
-// namespace).
+// host when it is a specific address other than loopback; the first IPv4 address of an
+// interface that is up and not loopback when it listens on every address (0.0.0.0, ::, "");
+// "" when it listens on loopback only (nothing off the host could reach it, so the Service
+// gets no endpoints) or no such interface exists.
 std::string DefaultAdvertiseAddress(const std::string& listen_host);
 
 }  // namespace skiff::server

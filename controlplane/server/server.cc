@@ -184,7 +184,19 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto signer = auth::TokenSigner::LoadOrCreate(options.data_dir + "/token-signing.key");
   if (!signer.ok()) return signer.status();
   impl->signer = std::make_unique<auth::TokenSigner>(std::move(*signer));
-  auto pki = auth::LoadOrCreatePki(options.data_dir, options.tls_sans);
+  auto listen = net::ParseHostPort(options.listen);
+  if (!listen.ok()) return listen.status().WithContext("--listen");
+  KubernetesServiceOptions kubernetes;
+  kubernetes.service_cidrs = options.ranges.service_cidrs;
+  kubernetes.advertise_address = options.advertise_address.empty()
+                                     ? DefaultAdvertiseAddress(listen->host)
+                                     : options.advertise_address;
+  // Pods reach the API as kubernetes.default.svc (the Service's ClusterIP) or at the
+  // advertise address: the serving certificate names them all, as kube-apiserver's does.
+  std::vector<std::string> sans = options.tls_sans;
+  for (std::string& san : KubernetesServiceNames(kubernetes))
+    sans.push_back(std::move(san));
+  auto pki = auth::LoadOrCreatePki(options.data_dir, sans);
   if (!pki.ok()) return pki.status();
 
   auto plugins = apiserver::DefaultAdmissionPlugins(*impl->store, options.ranges);
@@ -243,8 +255,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   bool serve_metrics = options.run_controllers && options.metrics_resolution.count() > 0;
   if (serve_metrics) impl->collector->Start();
 
-  auto hp = net::ParseHostPort(options.listen);
-  if (!hp.ok()) return hp.status().WithContext("--listen");
+  const auto& hp = listen;
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({pki->server_key_pem, pki->server_cert_pem});
   grpc::ServerBuilder builder;
@@ -281,11 +292,6 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->admin_config = options.data_dir + "/admin.conf";
   SKIFF_RETURN_IF_ERROR(api::SaveClientConfig(admin, impl->admin_config));
 
-  KubernetesServiceOptions kubernetes;
-  kubernetes.service_cidrs = options.ranges.service_cidrs;
-  kubernetes.advertise_address = options.advertise_address.empty()
-                                     ? DefaultAdvertiseAddress(hp->host)
-                                     : options.advertise_address;
   kubernetes.port = impl->port;
   SKIFF_RETURN_IF_ERROR(EnsureKubernetesService(*impl->local_client, kubernetes));
 

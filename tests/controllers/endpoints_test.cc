@@ -1,11 +1,13 @@
 // Endpoints (core/v1) against a real in-process server: the endpoints controller keeps one
 // per Service with a selector in step with its pods; a Service without a selector gets the
 // Endpoints its user writes mirrored into EndpointSlices, and only then.
+#include <algorithm>
 #include <set>
 
 #include "api/int_or_string.h"
 #include "controlplane/controllers/endpoints_controller.h"
 #include "controlplane/server/api_test_fixture.h"
+#include "controlplane/server/kubernetes_service.h"
 #include "skiff/api/apps.pb.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
@@ -266,6 +268,26 @@ TEST_F(KubernetesServiceTest, TheApiHasItsOwnService) {
     return slices.size() == 1 && slices[0].endpoints_size() == 1 &&
            slices[0].endpoints(0).addresses(0) == "192.0.2.7";
   }));
+}
+
+TEST(KubernetesService, AdvertiseAddressAndCertificateNames) {
+  // Listening on loopback only: nothing off the host reaches it, no endpoint to publish.
+  EXPECT_EQ(server::DefaultAdvertiseAddress("127.0.0.1"), "");
+  EXPECT_EQ(server::DefaultAdvertiseAddress("::1"), "");
+  EXPECT_EQ(server::DefaultAdvertiseAddress("localhost"), "");
+  EXPECT_EQ(server::DefaultAdvertiseAddress("192.0.2.9"), "192.0.2.9");
+  // Every address: one of the host's, never loopback.
+  std::string any = server::DefaultAdvertiseAddress("0.0.0.0");
+  EXPECT_NE(any.rfind("127.", 0), 0u) << any;
+
+  server::KubernetesServiceOptions o;
+  o.service_cidrs = {"10.96.0.0/12", "fd00:10:96::/108"};
+  o.advertise_address = "192.0.2.9";
+  auto names = server::KubernetesServiceNames(o);
+  for (const char* want : {"kubernetes.default.svc", "kubernetes.default.svc.cluster.local",
+                           "10.96.0.1", "fd00:10:96::1", "192.0.2.9"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
 }
 
 }  // namespace
