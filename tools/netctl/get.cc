@@ -174,8 +174,9 @@ int RunGet(Context& ctx, const Args& args) {
   std::vector<std::string> names(rest->begin() + 1, rest->end());
   for (const auto& k : SplitComma((*rest)[0])) {
     if (k == "all") {
+      // kubectl's "all" category.
       for (const char* a : {"pods", "services", "daemonsets", "deployments", "replicasets",
-                            "statefulsets", "horizontalpodautoscalers"}) {
+                            "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs"}) {
         kind_names.push_back(a);
       }
     } else {
