@@ -63,29 +63,11 @@ void EndpointsController::StartInformers() {
   services_ = std::make_unique<api::Informer<api::Service>>(client_);
   pods_ = std::make_unique<api::Informer<api::Pod>>(client_);
   endpoints_ = std::make_unique<api::Informer<api::Endpoints>>(client_);
-
-  auto key_of = [this](const api::ObjectPtr& o) { queue_.Add(api::InformerBase::KeyOf(*o)); };
-  api::EventHandlers svc;
-  svc.on_add = key_of;
-  svc.on_update = [key_of](const api::ObjectPtr&, const api::ObjectPtr& o) { key_of(o); };
-  svc.on_delete = key_of;
-  services_->AddHandlers(std::move(svc));
-
-  api::EventHandlers pod;
-  pod.on_add = [this](const api::ObjectPtr& o) {
-    EnqueueServicesFor(static_cast<const api::Pod&>(*o));
-  };
-  pod.on_update = [this](const api::ObjectPtr& old, const api::ObjectPtr& o) {
-    EnqueueServicesFor(static_cast<const api::Pod&>(*old));
-    EnqueueServicesFor(static_cast<const api::Pod&>(*o));
-  };
-  pod.on_delete = pod.on_add;
-  pods_->AddHandlers(std::move(pod));
-
+  services_->AddHandlers(QueueOwnKey(queue_));
+  pods_->AddHandlers(QueueServicesOfPod(*services_, queue_));
   // Someone edited or deleted an Endpoints we keep: put it right.
-  api::EventHandlers eps;
-  eps.on_update = [key_of](const api::ObjectPtr&, const api::ObjectPtr& o) { key_of(o); };
-  eps.on_delete = key_of;
+  api::EventHandlers eps = QueueOwnKey(queue_);
+  eps.on_add = nullptr;
   endpoints_->AddHandlers(std::move(eps));
 
   endpoints_->Start();
@@ -97,15 +79,6 @@ void EndpointsController::StopInformers() {
   for (api::InformerBase* i :
        std::initializer_list<api::InformerBase*>{services_.get(), pods_.get(), endpoints_.get()}) {
     if (i) i->Stop();
-  }
-}
-
-void EndpointsController::EnqueueServicesFor(const api::Pod& pod) {
-  for (const auto& svc : services_->List(pod.metadata().namespace_())) {
-    if (svc->spec().selector().empty()) continue;
-    if (api::Selector::FromLabels(svc->spec().selector()).Matches(pod.metadata().labels())) {
-      queue_.Add(api::InformerBase::KeyOf(*svc));
-    }
   }
 }
 

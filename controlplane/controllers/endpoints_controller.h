@@ -42,8 +42,6 @@ class EndpointsController : public Controller {
   Status Reconcile(const std::string& key) override;
 
  private:
-  void EnqueueServicesFor(const api::Pod& pod);
-
   api::ApiClient& client_;
   std::unique_ptr<api::Informer<api::Service>> services_;
   std::unique_ptr<api::Informer<api::Pod>> pods_;

@@ -10,11 +10,7 @@
 #include "controlplane/controllers/pod_util.h"
 
 namespace skiff::controllers {
-namespace {
-
-constexpr const char* kServiceIndex = "service-name";
-
-}  // namespace
+namespace {}  // namespace
 
 EndpointSliceController::EndpointSliceController(api::ApiClient& client) : client_(client) {}
 
@@ -26,44 +22,9 @@ void EndpointSliceController::StartInformers() {
   services_ = std::make_unique<api::Informer<api::Service>>(client_);
   pods_ = std::make_unique<api::Informer<api::Pod>>(client_);
   nodes_ = std::make_unique<api::Informer<api::Node>>(client_);
-  api::InformerOptions managed;
-  managed.label_selector = std::string(kManagedByLabel) + "=" + kManagedByValue;
-  slices_ = std::make_unique<api::Informer<api::EndpointSlice>>(client_, managed);
-  slices_->AddIndex(kServiceIndex, [](const google::protobuf::Message& m) {
-    const auto* meta = api::GetObjectMeta(m);
-    auto it = meta->labels().find(kServiceNameLabel);
-    std::vector<std::string> out;
-    if (it != meta->labels().end()) out.push_back(meta->namespace_() + "/" + it->second);
-    return out;
-  });
-
-  auto svc_key = [this](const api::ObjectPtr& o) { queue_.Add(api::InformerBase::KeyOf(*o)); };
-  api::EventHandlers svc;
-  svc.on_add = svc_key;
-  svc.on_update = [svc_key](const api::ObjectPtr&, const api::ObjectPtr& o) { svc_key(o); };
-  svc.on_delete = svc_key;
-  services_->AddHandlers(std::move(svc));
-
-  api::EventHandlers pod;
-  pod.on_add = [this](const api::ObjectPtr& o) {
-    EnqueueServicesFor(static_cast<const api::Pod&>(*o));
-  };
-  pod.on_update = [this](const api::ObjectPtr& old, const api::ObjectPtr& o) {
-    EnqueueServicesFor(static_cast<const api::Pod&>(*old));
-    EnqueueServicesFor(static_cast<const api::Pod&>(*o));
-  };
-  pod.on_delete = pod.on_add;
-  pods_->AddHandlers(std::move(pod));
-
-  api::EventHandlers slice;
-  slice.on_delete = [this](const api::ObjectPtr& o) {
-    // Someone deleted a slice we manage: put it back.
-    auto it = api::GetObjectMeta(*o)->labels().find(kServiceNameLabel);
-    if (it != api::GetObjectMeta(*o)->labels().end()) {
-      queue_.Add(api::GetObjectMeta(*o)->namespace_() + "/" + it->second);
-    }
-  };
-  slices_->AddHandlers(std::move(slice));
+  slices_ = ManagedSliceInformer(client_, kManagedByValue, queue_);
+  services_->AddHandlers(QueueOwnKey(queue_));
+  pods_->AddHandlers(QueueServicesOfPod(*services_, queue_));
 
   nodes_->Start();
   slices_->Start();
@@ -78,15 +39,6 @@ void EndpointSliceController::StopInformers() {
   }
 }
 
-void EndpointSliceController::EnqueueServicesFor(const api::Pod& pod) {
-  for (const auto& svc : services_->List(pod.metadata().namespace_())) {
-    if (svc->spec().selector().empty()) continue;
-    if (api::Selector::FromLabels(svc->spec().selector()).Matches(pod.metadata().labels())) {
-      queue_.Add(api::InformerBase::KeyOf(*svc));
-    }
-  }
-}
-
 Status EndpointSliceController::Reconcile(const std::string& key) {
   // Wait for complete caches, or a half-filled pod cache empties slices.
   if (!pods_->HasSynced() || !slices_->HasSynced() || !services_->HasSynced()) {
@@ -96,17 +48,10 @@ Status EndpointSliceController::Reconcile(const std::string& key) {
   auto slash = key.find('/');
   std::string ns = key.substr(0, slash), name = key.substr(slash + 1);
   auto svc = services_->Get(ns, name);
-  auto existing = slices_->Indexed(kServiceIndex, key);
-  {
-    std::lock_guard lock(pending_mu_);
-    auto& pending = pending_creates_[key];
-    for (const auto& s : existing)
-      pending.erase(s->metadata().name());
-    if (!pending.empty()) {
-      queue_.AddAfter(key, std::chrono::milliseconds(50));
-      return Status::Ok();
-    }
-    pending_creates_.erase(key);
+  auto existing = slices_->Indexed(kSliceServiceIndex, key);
+  if (pending_.Waiting(key, existing)) {
+    queue_.AddAfter(key, std::chrono::milliseconds(50));
+    return Status::Ok();
   }
   if (!svc || svc->spec().selector().empty() || svc->spec().type() == "ExternalName") {
     // Not ours to manage (any more): the Service's deletion takes its slices
@@ -206,10 +151,7 @@ Status EndpointSliceController::Reconcile(const std::string& key) {
   std::set<std::string> created;
   Status written =
       WriteSlices(client_, owner, existing, SlicesFor(groups, kMaxEndpointsPerSlice), &created);
-  if (!created.empty()) {
-    std::lock_guard lock(pending_mu_);
-    pending_creates_[key].insert(created.begin(), created.end());
-  }
+  pending_.Add(key, created);
   return written;
 }
 

@@ -11,10 +11,7 @@
 // Only slices whose content changed are written.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 
 #include "api/client/informer.h"
 #include "controlplane/controllers/controller.h"
@@ -40,13 +37,8 @@ class EndpointSliceController : public Controller {
   Status Reconcile(const std::string& key) override;
 
  private:
-  void EnqueueServicesFor(const api::Pod& pod);
-
   api::ApiClient& client_;
-  // Slices created but not yet seen in the slice cache, per Service key: a
-  // reconcile waits for them rather than create duplicates from a stale cache.
-  std::mutex pending_mu_;
-  std::map<std::string, std::set<std::string>> pending_creates_;
+  PendingSliceCreates pending_;
   std::unique_ptr<api::Informer<api::Service>> services_;
   std::unique_ptr<api::Informer<api::Pod>> pods_;
   std::unique_ptr<api::Informer<api::Node>> nodes_;

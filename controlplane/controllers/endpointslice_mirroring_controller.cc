@@ -9,8 +9,6 @@
 namespace skiff::controllers {
 namespace {
 
-constexpr const char* kServiceIndex = "service-name";
-
 api::Endpoint MirrorAddress(const api::EndpointAddress& a, bool ready) {
   api::Endpoint e;
   e.add_addresses(a.ip());
@@ -64,34 +62,9 @@ EndpointSliceMirroringController::~EndpointSliceMirroringController() {
 void EndpointSliceMirroringController::StartInformers() {
   services_ = std::make_unique<api::Informer<api::Service>>(client_);
   endpoints_ = std::make_unique<api::Informer<api::Endpoints>>(client_);
-  api::InformerOptions mirrored;
-  mirrored.label_selector = std::string(kManagedByLabel) + "=" + kMirroringManagedByValue;
-  slices_ = std::make_unique<api::Informer<api::EndpointSlice>>(client_, mirrored);
-  slices_->AddIndex(kServiceIndex, [](const google::protobuf::Message& m) {
-    const auto* meta = api::GetObjectMeta(m);
-    auto it = meta->labels().find(kServiceNameLabel);
-    std::vector<std::string> out;
-    if (it != meta->labels().end()) out.push_back(meta->namespace_() + "/" + it->second);
-    return out;
-  });
-
-  auto key_of = [this](const api::ObjectPtr& o) { queue_.Add(api::InformerBase::KeyOf(*o)); };
-  for (api::InformerBase* i :
-       std::initializer_list<api::InformerBase*>{services_.get(), endpoints_.get()}) {
-    api::EventHandlers h;
-    h.on_add = key_of;
-    h.on_update = [key_of](const api::ObjectPtr&, const api::ObjectPtr& o) { key_of(o); };
-    h.on_delete = key_of;
-    i->AddHandlers(std::move(h));
-  }
-  api::EventHandlers slice;
-  slice.on_delete = [this](const api::ObjectPtr& o) {
-    auto it = api::GetObjectMeta(*o)->labels().find(kServiceNameLabel);
-    if (it != api::GetObjectMeta(*o)->labels().end()) {
-      queue_.Add(api::GetObjectMeta(*o)->namespace_() + "/" + it->second);
-    }
-  };
-  slices_->AddHandlers(std::move(slice));
+  slices_ = ManagedSliceInformer(client_, kMirroringManagedByValue, queue_);
+  services_->AddHandlers(QueueOwnKey(queue_));
+  endpoints_->AddHandlers(QueueOwnKey(queue_));
 
   slices_->Start();
   endpoints_->Start();
@@ -112,17 +85,10 @@ Status EndpointSliceMirroringController::Reconcile(const std::string& key) {
   }
   auto slash = key.find('/');
   std::string ns = key.substr(0, slash), name = key.substr(slash + 1);
-  auto existing = slices_->Indexed(kServiceIndex, key);
-  {
-    std::lock_guard lock(pending_mu_);
-    auto& pending = pending_creates_[key];
-    for (const auto& s : existing)
-      pending.erase(s->metadata().name());
-    if (!pending.empty()) {
-      queue_.AddAfter(key, std::chrono::milliseconds(50));
-      return Status::Ok();
-    }
-    pending_creates_.erase(key);
+  auto existing = slices_->Indexed(kSliceServiceIndex, key);
+  if (pending_.Waiting(key, existing)) {
+    queue_.AddAfter(key, std::chrono::milliseconds(50));
+    return Status::Ok();
   }
   auto svc = services_->Get(ns, name);
   auto eps = endpoints_->Get(ns, name);
@@ -143,10 +109,7 @@ Status EndpointSliceMirroringController::Reconcile(const std::string& key) {
   Status written = WriteSlices(
       client_, owner, existing,
       SlicesFor(GroupsOf(*eps, kMaxAddressesPerSubset), kMaxEndpointsPerSlice), &created);
-  if (!created.empty()) {
-    std::lock_guard lock(pending_mu_);
-    pending_creates_[key].insert(created.begin(), created.end());
-  }
+  pending_.Add(key, created);
   return written;
 }
 

@@ -12,13 +12,11 @@
 // Endpoints whose Service is missing or has a selector.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 
 #include "api/client/informer.h"
 #include "controlplane/controllers/controller.h"
+#include "controlplane/controllers/endpointslice_sync.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 
@@ -42,10 +40,7 @@ class EndpointSliceMirroringController : public Controller {
 
  private:
   api::ApiClient& client_;
-  // Slices created but not yet in the slice cache, per Service key (see the
-  // EndpointSlice controller).
-  std::mutex pending_mu_;
-  std::map<std::string, std::set<std::string>> pending_creates_;
+  PendingSliceCreates pending_;
   std::unique_ptr<api::Informer<api::Service>> services_;
   std::unique_ptr<api::Informer<api::Endpoints>> endpoints_;
   std::unique_ptr<api::Informer<api::EndpointSlice>> slices_;

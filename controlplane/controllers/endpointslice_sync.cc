@@ -6,6 +6,7 @@
 
 #include "api/client/typed.h"
 #include "api/int_or_string.h"
+#include "api/labels.h"
 
 namespace skiff::controllers {
 namespace {
@@ -41,6 +42,77 @@ bool HasLabels(const api::ObjectMeta& meta, const std::map<std::string, std::str
 }
 
 }  // namespace
+
+api::EventHandlers QueueOwnKey(WorkQueue& queue) {
+  auto key_of = [&queue](const api::ObjectPtr& o) { queue.Add(api::InformerBase::KeyOf(*o)); };
+  api::EventHandlers h;
+  h.on_add = key_of;
+  h.on_update = [key_of](const api::ObjectPtr&, const api::ObjectPtr& o) { key_of(o); };
+  h.on_delete = key_of;
+  return h;
+}
+
+api::EventHandlers QueueServicesOfPod(const api::Informer<api::Service>& services,
+                                      WorkQueue& queue) {
+  auto enqueue = [&services, &queue](const api::ObjectPtr& o) {
+    const auto& pod = static_cast<const api::Pod&>(*o);
+    for (const auto& svc : services.List(pod.metadata().namespace_())) {
+      if (svc->spec().selector().empty()) continue;
+      if (api::Selector::FromLabels(svc->spec().selector()).Matches(pod.metadata().labels())) {
+        queue.Add(api::InformerBase::KeyOf(*svc));
+      }
+    }
+  };
+  api::EventHandlers h;
+  h.on_add = enqueue;
+  h.on_update = [enqueue](const api::ObjectPtr& old, const api::ObjectPtr& o) {
+    enqueue(old);
+    enqueue(o);
+  };
+  h.on_delete = enqueue;
+  return h;
+}
+
+std::unique_ptr<api::Informer<api::EndpointSlice>> ManagedSliceInformer(
+    api::ApiClient& client, const std::string& managed_by, WorkQueue& queue) {
+  api::InformerOptions options;
+  options.label_selector = std::string(kManagedByLabel) + "=" + managed_by;
+  auto slices = std::make_unique<api::Informer<api::EndpointSlice>>(client, options);
+  auto service_key = [](const google::protobuf::Message& m) -> std::string {
+    const auto* meta = api::GetObjectMeta(m);
+    auto it = meta->labels().find(kServiceNameLabel);
+    return it == meta->labels().end() ? "" : meta->namespace_() + "/" + it->second;
+  };
+  slices->AddIndex(kSliceServiceIndex, [service_key](const google::protobuf::Message& m) {
+    std::string key = service_key(m);
+    return key.empty() ? std::vector<std::string>{} : std::vector<std::string>{key};
+  });
+  api::EventHandlers h;
+  h.on_delete = [&queue, service_key](const api::ObjectPtr& o) {
+    if (std::string key = service_key(*o); !key.empty()) queue.Add(key);
+  };
+  slices->AddHandlers(std::move(h));
+  return slices;
+}
+
+bool PendingSliceCreates::Waiting(
+    const std::string& key,
+    const std::vector<std::shared_ptr<const api::EndpointSlice>>& existing) {
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return false;
+  for (const auto& s : existing)
+    it->second.erase(s->metadata().name());
+  if (!it->second.empty()) return true;
+  pending_.erase(it);
+  return false;
+}
+
+void PendingSliceCreates::Add(const std::string& key, const std::set<std::string>& names) {
+  if (names.empty()) return;
+  std::lock_guard lock(mu_);
+  pending_[key].insert(names.begin(), names.end());
+}
 
 SliceGroup& GroupFor(SliceGroups& groups, const std::string& address_type,
                      const std::vector<api::EndpointPort>& ports) {

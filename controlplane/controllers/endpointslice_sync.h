@@ -1,8 +1,10 @@
-// What the EndpointSlice controller (Services with a selector) and the EndpointSlice
-// mirroring controller (Endpoints of Services without one) share: grouping endpoints by
-// address type and ports, cutting groups into slices, and writing the difference between the
-// slices that exist and the slices wanted (reusing existing slices, only changed ones
-// written).
+// What the controllers behind a Service's endpoints share — the EndpointSlice controller
+// (Services with a selector), the endpoints controller (their core/v1 Endpoints) and the
+// EndpointSlice mirroring controller (Endpoints of Services without one): queueing Services
+// when their pods change, the slice cache's per-Service index, waiting for created slices to
+// reach the cache, grouping endpoints by address type and ports, cutting groups into slices,
+// and writing the difference between the slices that exist and the slices wanted (reusing
+// existing slices, only changed ones written).
 #pragma once
 
 #include <map>
@@ -11,8 +13,12 @@
 #include <string>
 #include <vector>
 
+#include <mutex>
+
 #include "api/client/client.h"
+#include "api/client/informer.h"
 #include "common/status.h"
+#include "controlplane/controllers/work_queue.h"
 #include "skiff/api/core.pb.h"
 #include "skiff/api/discovery.pb.h"
 #include "skiff/api/meta.pb.h"
@@ -21,6 +27,35 @@ namespace skiff::controllers {
 
 inline constexpr const char* kServiceNameLabel = "kubernetes.io/service-name";
 inline constexpr const char* kManagedByLabel = "endpointslice.kubernetes.io/managed-by";
+
+// Handlers queueing an object's own key ("ns/name") when it is added, changed or deleted.
+api::EventHandlers QueueOwnKey(WorkQueue& queue);
+// Handlers queueing the key of every Service in `services` whose selector matches a pod that
+// is added, changed (its old and its new labels) or deleted.
+api::EventHandlers QueueServicesOfPod(const api::Informer<api::Service>& services,
+                                      WorkQueue& queue);
+
+// An informer of the slices labelled managed-by `managed_by`, indexed by the key ("ns/name")
+// of the Service in their kubernetes.io/service-name label (kSliceServiceIndex); a deleted
+// slice queues its Service's key (someone removed a slice we keep: put it back). Not started.
+inline constexpr const char* kSliceServiceIndex = "service-name";
+std::unique_ptr<api::Informer<api::EndpointSlice>> ManagedSliceInformer(
+    api::ApiClient& client, const std::string& managed_by, WorkQueue& queue);
+
+// Slices a controller created that its cache has not shown yet, per Service key: a sync
+// waits for them rather than create duplicates from a stale cache. Thread-safe.
+class PendingSliceCreates {
+ public:
+  // Forgets the names `existing` (the cache's slices of `key`) shows; true while some
+  // created slice of `key` is still missing from it.
+  bool Waiting(const std::string& key,
+               const std::vector<std::shared_ptr<const api::EndpointSlice>>& existing);
+  void Add(const std::string& key, const std::set<std::string>& names);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::set<std::string>> pending_;
+};
 
 // Endpoints sharing one address type and one port list (one slice family).
 struct SliceGroup {
