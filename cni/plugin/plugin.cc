@@ -20,9 +20,8 @@ std::string VersionInfo() {
     versions.emplace_back(v);
   json::Object o;
   o.Set("cniVersion", json::Value(kCurrentVersion));
-  o.Set("supportedVersions", json::Value(versions));
-  // The 1.1 configuration key with the same meaning, for readers that look for it.
-  o.Set("cniVersions", json::Value(std::move(versions)));
+  // Exactly the spec's VERSION result: cniVersion and supportedVersions.
+  o.Set("supportedVersions", json::Value(std::move(versions)));
   return json::Serialize(json::Value(std::move(o))) + "\n";
 }
 

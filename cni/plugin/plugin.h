@@ -19,7 +19,7 @@ struct Outcome {
 // error object {cniVersion, code, msg, details} with exit code 1.
 Outcome Run(const EnvLookup& getenv, std::string_view stdin_data);
 
-// The VERSION reply: {"cniVersion", "supportedVersions", "cniVersions"}.
+// The VERSION reply: {"cniVersion", "supportedVersions"}, as the spec gives it.
 std::string VersionInfo();
 
 // Human-readable description and supported versions, for people running the
