@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -57,6 +59,64 @@ Result<ClientConfig> LoadClientConfig(const std::string& path) {
   }
   if (cfg.server.empty()) return bad("field \"server\" is empty");
   return cfg;
+}
+
+Result<ClientConfig> InClusterConfig(const std::string& dir) {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+  auto unset = [](const char* name) {
+    return FailedPrecondition(std::string("in-cluster config: ") + name +
+                              " is not set (not running in a pod?)");
+  };
+  if (host == nullptr || *host == '\0') return unset("KUBERNETES_SERVICE_HOST");
+  if (port == nullptr || *port == '\0') return unset("KUBERNETES_SERVICE_PORT");
+  char* end = nullptr;
+  long port_number = std::strtol(port, &end, 10);
+  if (*end != '\0' || port_number < 1 || port_number > 65535) {
+    return InvalidArgument(std::string("in-cluster config: KUBERNETES_SERVICE_PORT \"") + port +
+                           "\" is not a port number");
+  }
+  std::string h = host;
+  if (h.find(':') != std::string::npos && !h.starts_with("[")) h = "[" + h + "]";
+  ClientConfig cfg;
+  cfg.server = h + ":" + port;
+  auto read = [&](const char* file, std::string* out) -> Status {
+    auto text = ReadFile(dir + "/" + file);
+    if (!text.ok()) return NotFound("in-cluster config: cannot read " + dir + "/" + file);
+    *out = std::move(*text);
+    return Status::Ok();
+  };
+  SKIFF_RETURN_IF_ERROR(read("token", &cfg.token));
+  SKIFF_RETURN_IF_ERROR(read("ca.crt", &cfg.ca_pem));
+  SKIFF_RETURN_IF_ERROR(read("namespace", &cfg.default_namespace));
+  auto trim = [](std::string& s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+      s.pop_back();
+  };
+  trim(cfg.token);
+  trim(cfg.default_namespace);
+  if (cfg.token.empty()) return InvalidArgument("in-cluster config: " + dir + "/token is empty");
+  return cfg;
+}
+
+std::string DefaultClientConfigPath() {
+  if (const char* env = std::getenv("SKIFF_CONFIG"); env && *env) return env;
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.skiff/config";
+  }
+  return "";
+}
+
+Result<ClientConfig> LoadDefaultClientConfig() {
+  std::string path = DefaultClientConfigPath();
+  auto loaded = path.empty() ? Result<ClientConfig>(NotFound("no client config: $SKIFF_CONFIG "
+                                                             "and $HOME are unset"))
+                             : LoadClientConfig(path);
+  if (loaded.ok() || loaded.status().code() != StatusCode::kNotFound) return loaded;
+  if (const char* host = std::getenv("KUBERNETES_SERVICE_HOST"); host && *host) {
+    return InClusterConfig();
+  }
+  return loaded;
 }
 
 Status SaveClientConfig(const ClientConfig& config, const std::string& path) {

@@ -130,15 +130,7 @@ Result<std::string> CallerToken(const Args& args,
   auto rest = f.Parse(args);
   if (!rest.ok()) return rest.status();
   if (!token.empty()) return token;
-  std::string path = config;
-  if (path.empty()) {
-    if (const char* env = std::getenv("SKIFF_CONFIG"); env && *env) {
-      path = env;
-    } else if (const char* home = std::getenv("HOME")) {
-      path = std::string(home) + "/.skiff/config";
-    }
-  }
-  auto cfg = api::LoadClientConfig(path);
+  auto cfg = config.empty() ? api::LoadDefaultClientConfig() : api::LoadClientConfig(config);
   if (!cfg.ok()) return cfg.status();
   return cfg->token;
 }

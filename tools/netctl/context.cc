@@ -32,16 +32,11 @@ Result<api::ApiClient*> Context::Client() {
 }
 
 Result<api::ClientConfig> Context::Config() {
-  std::string path = options_.config;
-  if (path.empty()) {
-    if (const char* env = std::getenv("SKIFF_CONFIG"); env && *env) {
-      path = env;
-    } else if (const char* home = std::getenv("HOME")) {
-      path = std::string(home) + "/.skiff/config";
-    }
-  }
   api::ClientConfig cfg;
-  auto loaded = api::LoadClientConfig(path);
+  // Without --config: $SKIFF_CONFIG or ~/.skiff/config, else (in a pod) the
+  // in-cluster config, as kubectl falls back.
+  auto loaded = options_.config.empty() ? api::LoadDefaultClientConfig()
+                                        : api::LoadClientConfig(options_.config);
   if (loaded.ok()) {
     cfg = *loaded;
   } else if (options_.server.empty() || loaded.status().code() != StatusCode::kNotFound) {
