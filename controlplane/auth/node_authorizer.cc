@@ -94,6 +94,14 @@ Decision NodeAuthorizer::Authorize(const Attributes& a, std::string* reason) con
     *reason = "no relationship found between node '" + node + "' and this object";
     return Decision::kDeny;
   }
+  // Kubelet's token requests for the projected service account tokens of its pods.
+  if (r == "serviceaccounts" && a.subresource == "token" && a.verb == "create") {
+    if (!a.name.empty() && Referenced(node, r, a.ns, a.name)) {
+      return allow("service account of a pod bound to this node");
+    }
+    *reason = "no relationship found between node '" + node + "' and this serviceaccount";
+    return Decision::kDeny;
+  }
   *reason = "nodes may not " + a.verb + " " + r;
   return Decision::kDeny;
 }

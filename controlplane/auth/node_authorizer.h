@@ -7,6 +7,8 @@
 //  - read a Secret, ConfigMap or ServiceAccount only when a pod bound to it
 //    references it (volumes, env, envFrom, imagePullSecrets,
 //    serviceAccountName), by name: get, or list/watch pinned to that name.
+//  - create tokens (serviceaccounts/token) for the ServiceAccount of a pod
+//    bound to it.
 // Everything else it denies outright (RBAC is not consulted for nodes).
 #pragma once
 

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "node/pod/logs.h"
+#include "node/pod/service_account_volume.h"
 #include "node/pod/volumes.h"
 #include "node/runtime/fs.h"
 
@@ -37,7 +38,16 @@ bool Terminal(const api::Pod& pod) {
 }  // namespace
 
 Agent::Agent(api::ApiClient& client, AgentOptions options)
-    : client_(client), options_(std::move(options)) {}
+    : client_(client),
+      options_(std::move(options)),
+      sa_tokens_(std::make_unique<ServiceAccountTokens>(client)) {
+  if (!options_.client_config.ca_pem.empty()) {
+    auto cm = std::make_shared<api::ConfigMap>();
+    cm->mutable_metadata()->set_name(kRootCaConfigMap);
+    (*cm->mutable_data())["ca.crt"] = options_.client_config.ca_pem;
+    root_ca_ = std::move(cm);
+  }
+}
 
 Result<std::unique_ptr<Agent>> Agent::Start(api::ApiClient& client, AgentOptions options) {
   std::unique_ptr<Agent> agent(new Agent(client, std::move(options)));
@@ -355,9 +365,15 @@ std::shared_ptr<PodWorker> Agent::FindWorker(const std::string& ns, const std::s
 
 EnvSources Agent::EnvSourcesFor(const api::Pod& pod) {
   EnvSources s;
-  s.config_map = [this](const std::string& ns, const std::string& name) {
+  s.config_map = [this](const std::string& ns,
+                        const std::string& name) -> std::shared_ptr<const api::ConfigMap> {
+    if (name == kRootCaConfigMap && root_ca_) return root_ca_;
     return std::static_pointer_cast<const api::ConfigMap>(
         config_maps_->Get(ns, name, kReferenceSyncWait));
+  };
+  s.service_account_token = [this](const api::Pod& p, const std::string& audience,
+                                   int64_t seconds) {
+    return sa_tokens_->Token(p, audience, seconds);
   };
   s.secret = [this](const std::string& ns, const std::string& name) {
     return std::static_pointer_cast<const api::Secret>(secrets_->Get(ns, name, kReferenceSyncWait));
@@ -372,6 +388,19 @@ EnvSources Agent::EnvSourcesFor(const api::Pod& pod) {
   s.node_memory_bytes = alloc.memory_bytes;
   s.node_ephemeral_bytes = alloc.ephemeral_bytes;
   return s;
+}
+
+Result<bool> Agent::AutomountServiceAccountToken(const api::Pod& pod) {
+  if (pod.spec().has_automount_service_account_token()) return ShouldAutomountToken(pod, nullptr);
+  auto sa = api::GetObject<api::ServiceAccount>(client_, pod.metadata().namespace_(),
+                                                ServiceAccountName(pod));
+  // A missing ServiceAccount mounts (and its token request then fails, as in Kubernetes).
+  if (!sa.ok() && sa.status().code() == StatusCode::kNotFound) return true;
+  if (!sa.ok()) {
+    return Status(sa.status().code(), "reading ServiceAccount \"" + ServiceAccountName(pod) +
+                                          "\": " + sa.status().message());
+  }
+  return ShouldAutomountToken(pod, &*sa);
 }
 
 void Agent::Event(const api::Pod& pod, const std::string& type, const std::string& reason,

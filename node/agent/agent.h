@@ -12,6 +12,10 @@
 //   GET /stats/summary                                CPU/memory per node, pod, container
 //   GET /pods                                         the pods this agent runs (JSON)
 //
+// Pods get their API credentials (service account token, ca.crt, namespace)
+// at /var/run/secrets/kubernetes.io/serviceaccount unless automount is off
+// (node/pod/service_account_volume.h, service_account_tokens.h).
+//
 // Logs, stats and pods need "Authorization: Bearer <token>"; the token is
 // checked with the API server (see auth.h).
 #pragma once
@@ -33,6 +37,7 @@
 #include "node/agent/node_status.h"
 #include "node/agent/referenced_objects.h"
 #include "node/agent/reporter.h"
+#include "node/agent/service_account_tokens.h"
 #include "node/pod/worker.h"
 #include "node/runtime/process_runtime.h"
 #include "node/sandbox/pod_network.h"
@@ -91,6 +96,7 @@ class Agent : public PodHost {
 
   // PodHost.
   EnvSources EnvSourcesFor(const api::Pod& pod) override;
+  Result<bool> AutomountServiceAccountToken(const api::Pod& pod) override;
   void Event(const api::Pod& pod, const std::string& type, const std::string& reason,
              const std::string& message) override;
   void PublishStatus(const api::Pod& pod, const api::PodStatus& status) override;
@@ -143,6 +149,10 @@ class Agent : public PodHost {
   std::unique_ptr<ApiReporter> reporter_;
   std::unique_ptr<NodeRegistrar> registrar_;
   std::unique_ptr<TokenChecker> tokens_;
+  std::unique_ptr<ServiceAccountTokens> sa_tokens_;
+  // ConfigMap kube-root-ca.crt as every namespace would hold it: the CA the
+  // agent trusts (nullptr without one: then the real object is looked up).
+  std::shared_ptr<const api::ConfigMap> root_ca_;
   std::unique_ptr<AgentHttpServer> http_;
   std::unique_ptr<api::Informer<api::Service>> services_;
   // Only the objects our pods reference (all the node authorizer allows).

@@ -33,6 +33,12 @@ struct EnvSources {
       config_map;
   std::function<std::shared_ptr<const api::Secret>(const std::string& ns, const std::string& name)>
       secret;
+  // A bearer token for the pod's ServiceAccount (projected serviceAccountToken
+  // sources): `audience` ("" = the API server's), lifetime in seconds. The
+  // error is shown in FailedMount. Unset: such sources are refused.
+  std::function<Result<std::string>(const api::Pod& pod, const std::string& audience,
+                                    int64_t expiration_seconds)>
+      service_account_token;
   // Services of the pod's namespace and of "default" (others are ignored).
   std::vector<std::shared_ptr<const api::Service>> services;
   std::vector<std::string> pod_ips;

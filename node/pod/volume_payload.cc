@@ -117,6 +117,30 @@ Status ProjectDownwardApi(
   return Status::Ok();
 }
 
+// A serviceAccountToken source: the token of the pod's ServiceAccount at `path`.
+Status ProjectServiceAccountToken(const api::Pod& pod, const api::ServiceAccountTokenProjection& t,
+                                  const std::string& where, uint32_t mode,
+                                  const EnvSources& sources, VolumePayload& out) {
+  int64_t seconds =
+      t.has_expiration_seconds() ? t.expiration_seconds() : kDefaultTokenExpirationSeconds;
+  if (seconds < kMinTokenExpirationSeconds) {
+    return InvalidArgument(where + ".expirationSeconds: may not specify a duration less than " +
+                           std::to_string(kMinTokenExpirationSeconds) + " seconds");
+  }
+  if (seconds > kMaxTokenExpirationSeconds) {
+    return InvalidArgument(where + ".expirationSeconds: may not specify a duration larger than " +
+                           std::to_string(kMaxTokenExpirationSeconds) + " seconds");
+  }
+  if (t.path().empty()) return InvalidArgument(where + ".path: required");
+  SKIFF_RETURN_IF_ERROR(ValidatePayloadPath(t.path()));
+  if (!sources.service_account_token) {
+    return InvalidArgument(where + ": service account tokens are not available on this node");
+  }
+  auto token = sources.service_account_token(pod, t.audience(), seconds);
+  if (!token.ok()) return Unavailable("failed to fetch token: " + token.status().message());
+  return AddFile(out, t.path(), *token, mode);
+}
+
 }  // namespace
 
 Status ValidatePayloadPath(const std::string& path) {
@@ -192,11 +216,18 @@ Result<VolumePayload> ComputeVolumePayload(const api::Pod& pod, const api::Volum
                                                      ? static_cast<uint32_t>(p.default_mode())
                                                      : kDownwardApiDefaultMode,
                                                  sources, out));
+      } else if (s.has_service_account_token()) {
+        SKIFF_RETURN_IF_ERROR(ProjectServiceAccountToken(
+            pod, s.service_account_token(),
+            "sources[" + std::to_string(i) + "].serviceAccountToken",
+            p.has_default_mode() ? static_cast<uint32_t>(p.default_mode())
+                                 : kServiceAccountTokenDefaultMode,
+            sources, out));
       } else {
         return InvalidArgument("projected volume \"" + volume.name() + "\": sources[" +
                                std::to_string(i) +
-                               "]: only secret, configMap and downwardAPI projections are "
-                               "supported");
+                               "]: only secret, configMap, downwardAPI and serviceAccountToken "
+                               "projections are supported");
       }
     }
     return out;

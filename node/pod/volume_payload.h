@@ -14,6 +14,10 @@
 //     uid, labels, annotations, labels['k'], ...) or a container resource
 //     (resourceFieldRef with containerName and divisor), mode 0644 unless
 //     items[].mode / defaultMode say otherwise;
+//   - serviceAccountToken sources: a token of the pod's ServiceAccount from
+//     `sources.service_account_token` (audience, expirationSeconds: default
+//     3600, at least 600), mode 0644 unless defaultMode says otherwise; a
+//     failed token request is UNAVAILABLE "failed to fetch token: ...";
 //   - paths are relative, without ".." components, and may not collide
 //     ("a" and "a/b"): INVALID_ARGUMENT naming the path.
 // Pure functions; thread-safe.
@@ -39,13 +43,17 @@ using VolumePayload = std::map<std::string, FileProjection>;  // by relative pat
 inline constexpr uint32_t kSecretDefaultMode = 0400;
 inline constexpr uint32_t kConfigMapDefaultMode = 0644;
 inline constexpr uint32_t kDownwardApiDefaultMode = 0644;
+inline constexpr uint32_t kServiceAccountTokenDefaultMode = 0644;
+// serviceAccountToken.expirationSeconds: default, and the API's bounds.
+inline constexpr int64_t kDefaultTokenExpirationSeconds = 3600;
+inline constexpr int64_t kMinTokenExpirationSeconds = 600;
+inline constexpr int64_t kMaxTokenExpirationSeconds = 1LL << 32;
 
 // The payload of `volume` of `pod`, looking objects up in the pod's
 // namespace through `sources.secret` / `sources.config_map` (pod IPs and
 // node allocatable for downwardAPI also from `sources`). INVALID_ARGUMENT
 // for a volume that is not secret, configMap, downwardAPI or projected
-// (projected serviceAccountToken and clusterTrustBundle sources are refused
-// naming the source).
+// (projected clusterTrustBundle sources are refused naming the source).
 Result<VolumePayload> ComputeVolumePayload(const api::Pod& pod, const api::Volume& volume,
                                            const EnvSources& sources);
 

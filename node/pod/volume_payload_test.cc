@@ -103,6 +103,45 @@ TEST_F(PayloadTest, ProjectedMergesSources) {
   EXPECT_NE(token.status().message().find("sources[0]"), std::string::npos);
 }
 
+TEST_F(PayloadTest, ServiceAccountTokenSource) {
+  std::vector<std::pair<std::string, int64_t>> asked;
+  sources_.service_account_token = [&](const api::Pod&, const std::string& audience,
+                                       int64_t seconds) -> Result<std::string> {
+    asked.emplace_back(audience, seconds);
+    return std::string("tok-") + audience;
+  };
+  auto p = Compute(R"({"name":"t","projected":{"sources":[
+      {"serviceAccountToken":{"audience":"vault","expirationSeconds":7200,"path":"vault/token"}},
+      {"serviceAccountToken":{"path":"api-token"}}]}})");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->at("vault/token"), (FileProjection{"tok-vault", 0644}));
+  EXPECT_EQ(p->at("api-token"), (FileProjection{"tok-", 0644}));
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], (std::pair<std::string, int64_t>{"vault", 7200}));
+  EXPECT_EQ(asked[1], (std::pair<std::string, int64_t>{"", 3600}));  // the default lifetime
+
+  auto mode = Compute(R"({"name":"t","projected":{"defaultMode":384,"sources":[
+      {"serviceAccountToken":{"path":"token"}}]}})");
+  ASSERT_TRUE(mode.ok());
+  EXPECT_EQ(mode->at("token").mode, 0600u);
+
+  asked.clear();
+  auto short_lived = Compute(R"({"name":"t","projected":{"sources":[
+      {"serviceAccountToken":{"expirationSeconds":599,"path":"token"}}]}})");
+  ASSERT_FALSE(short_lived.ok());
+  EXPECT_EQ(short_lived.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(short_lived.status().message().find("sources[0].serviceAccountToken.expirationSeconds"),
+            std::string::npos)
+      << short_lived.status().message();
+  auto no_path = Compute(R"({"name":"t","projected":{"sources":[{"serviceAccountToken":{}}]}})");
+  ASSERT_FALSE(no_path.ok());
+  EXPECT_NE(no_path.status().message().find(".path"), std::string::npos);
+  auto escape = Compute(R"({"name":"t","projected":{"sources":[
+      {"serviceAccountToken":{"path":"../token"}}]}})");
+  ASSERT_FALSE(escape.ok());
+  EXPECT_TRUE(asked.empty());  // nothing requested for a bad source
+}
+
 TEST_F(PayloadTest, PathsAreRelativeAndCannotEscapeOrCollide) {
   for (const char* bad : {"/etc/passwd", "../x", "a/../../x", "..data", "a//b", "a/", "./a", ""}) {
     EXPECT_FALSE(ValidatePayloadPath(bad).ok()) << bad;

@@ -284,11 +284,12 @@ void PodWorker::Step(const std::shared_ptr<const api::Pod>& pod, bool removed) {
     Publish(*pod, false);
     return;
   }
-  if (!SyncVolumes(*pod)) {
+  auto effective = EffectivePod(pod);
+  if (!effective || !SyncVolumes(*effective)) {
     Publish(*pod, false);
     return;
   }
-  SyncContainers(*pod);
+  SyncContainers(*effective);
   if (!start_reported_) ReportStartTimes(*pod);
 
   // Terminal: an init container failed under restartPolicy Never, or every

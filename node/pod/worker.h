@@ -51,6 +51,11 @@ class PodHost {
   // Records an Event about the pod (asynchronously).
   virtual void Event(const api::Pod& pod, const std::string& type, const std::string& reason,
                      const std::string& message) = 0;
+  // Whether the pod gets the API credentials volume (service_account_volume.h):
+  // the pod's automountServiceAccountToken, else its ServiceAccount's. An
+  // error (the ServiceAccount could not be read) is retried. Hosts without
+  // service account tokens keep the default.
+  virtual Result<bool> AutomountServiceAccountToken(const api::Pod& /*pod*/) { return false; }
   // Publishes the pod's status (asynchronously, latest wins).
   virtual void PublishStatus(const api::Pod& pod, const api::PodStatus& status) = 0;
   // Deletes the pod from the API with grace 0 (uid precondition). NOT_FOUND
@@ -140,6 +145,10 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
 
   // Containers (worker_containers.cc).
   void SyncContainers(const api::Pod& pod);
+  // `pod` with the API access volume when it should have one; nullptr (and a
+  // FailedMount event) while that cannot be decided.
+  std::shared_ptr<const api::Pod> EffectivePod(const std::shared_ptr<const api::Pod>& pod);
+  void ReportVolumeError(const api::Pod& pod, const std::string& message);
   bool SyncInitContainers(const api::Pod& pod);
   void SyncAppContainer(const api::Pod& pod, Container& c);
   void StartContainer(const api::Pod& pod, Container& c);
@@ -189,6 +198,10 @@ class PodWorker : public std::enable_shared_from_this<PodWorker> {
   std::chrono::steady_clock::time_point sandbox_retry_at_{};
   std::string sandbox_error_;
   PodVolumes volumes_;
+  // The pod as the containers see it (API access volume added), for pod_ `effective_of_`.
+  std::optional<bool> automount_;  // decided once per pod, as admission does
+  const api::Pod* effective_of_ = nullptr;
+  std::shared_ptr<const api::Pod> effective_;
   bool volumes_ready_ = false;  // every volume was published once
   std::string volume_error_;    // the last FailedMount message (events once per change)
   std::chrono::steady_clock::time_point volume_event_at_{};

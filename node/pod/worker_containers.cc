@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "node/pod/logs.h"
 #include "node/pod/resources.h"
+#include "node/pod/service_account_volume.h"
 #include "node/pod/worker.h"
 #include "node/pod/worker_internal.h"
 #include "node/runtime/fs.h"
@@ -244,7 +245,7 @@ void PodWorker::StartContainer(const api::Pod& pod, Container& c) {
       cfg.mounts.push_back({etc + "/" + file, target, false});
     }
   }
-  auto volume_mounts = volumes_.MountsFor(pod, c.spec);
+  auto volume_mounts = volumes_.MountsFor(pod, WithApiAccessMount(pod, c.spec));
   if (!volume_mounts.ok()) {
     fail("CreateContainerConfigError", volume_mounts.status().message(), false);
     return;

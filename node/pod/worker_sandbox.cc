@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "node/pod/resources.h"
+#include "node/pod/service_account_volume.h"
 #include "node/pod/worker.h"
 #include "node/pod/worker_internal.h"
 #include "node/runtime/fs.h"
@@ -141,17 +142,40 @@ bool PodWorker::SyncVolumes(const api::Pod& pod) {
     volume_error_.clear();
     return true;
   }
+  ReportVolumeError(pod, st.message());
+  return volumes_ready_;
+}
+
+void PodWorker::ReportVolumeError(const api::Pod& pod, const std::string& message) {
   // Kubelet repeats FailedMount while it lasts; once per message or minute here.
   auto now = std::chrono::steady_clock::now();
-  if (st.message() != volume_error_ || now - volume_event_at_ >= std::chrono::minutes(1)) {
-    svc_.host->Event(pod, "Warning", "FailedMount", st.message());
-    Log()->warn("volumes pod={}/{}: {}", state_.ns, state_.name, st.message());
-    volume_error_ = st.message();
+  if (message != volume_error_ || now - volume_event_at_ >= std::chrono::minutes(1)) {
+    svc_.host->Event(pod, "Warning", "FailedMount", message);
+    Log()->warn("volumes pod={}/{}: {}", state_.ns, state_.name, message);
+    volume_error_ = message;
     volume_event_at_ = now;
   }
   // Retried when a referenced Secret/ConfigMap changes (Poke) and at least this often.
   ScheduleWake(std::chrono::seconds(2));
-  return volumes_ready_;
+}
+
+std::shared_ptr<const api::Pod> PodWorker::EffectivePod(
+    const std::shared_ptr<const api::Pod>& pod) {
+  if (!automount_) {
+    auto decided = svc_.host->AutomountServiceAccountToken(*pod);
+    if (!decided.ok()) {
+      ReportVolumeError(*pod, "MountVolume.SetUp failed for volume \"" + ApiAccessVolumeName(*pod) +
+                                  "\" : " + decided.status().message());
+      return nullptr;
+    }
+    automount_ = *decided;
+  }
+  if (!*automount_) return pod;
+  if (effective_of_ != pod.get() || !effective_) {
+    effective_ = WithApiAccessVolume(*pod);
+    effective_of_ = pod.get();
+  }
+  return effective_;
 }
 
 void PodWorker::ReleaseSandbox(const api::Pod& pod) {
