@@ -107,6 +107,29 @@ std::string DefaultClientConfigPath() {
   return "";
 }
 
+namespace {
+
+// No config file at the default path, and in a pod.
+bool UseInClusterConfig() {
+  const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+  if (host == nullptr || *host == '\0') return false;
+  std::string path = DefaultClientConfigPath();
+  std::error_code ec;
+  return path.empty() || !std::filesystem::exists(path, ec);
+}
+
+}  // namespace
+
+std::string InClusterDefaultNamespace(const std::string& dir) {
+  if (!UseInClusterConfig()) return "";
+  auto ns = ReadFile(dir + "/namespace");
+  if (!ns.ok()) return "";
+  std::string out = *ns;
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back())))
+    out.pop_back();
+  return out;
+}
+
 Result<ClientConfig> LoadDefaultClientConfig() {
   std::string path = DefaultClientConfigPath();
   auto loaded = path.empty() ? Result<ClientConfig>(NotFound("no client config: $SKIFF_CONFIG "

@@ -47,6 +47,11 @@ Result<ClientConfig> InClusterConfig(const std::string& dir = kServiceAccountDir
 // LoadClientConfig (NOT_FOUND naming the file).
 Result<ClientConfig> LoadDefaultClientConfig();
 
+// The pod's namespace (DIR/namespace of kServiceAccountDir) when
+// LoadDefaultClientConfig would use the in-cluster config; "" otherwise or
+// when the file cannot be read. kubectl's default namespace inside a pod.
+std::string InClusterDefaultNamespace(const std::string& dir = kServiceAccountDir);
+
 // $SKIFF_CONFIG, else ~/.skiff/config ("" without HOME).
 std::string DefaultClientConfigPath();
 

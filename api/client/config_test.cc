@@ -140,5 +140,16 @@ TEST_F(InClusterTest, DefaultConfigPrefersFileThenFallsBackInCluster) {
   EXPECT_NE(cfg.status().message().find((dir_ / "config").string()), std::string::npos);
 }
 
+TEST_F(InClusterTest, DefaultNamespaceOnlyWhenInClusterConfigApplies) {
+  ScopedEnv config("SKIFF_CONFIG", (dir_ / "config").string());
+  Write("namespace", "shop\n");
+  EXPECT_EQ(InClusterDefaultNamespace(dir_), "shop");
+  Write("config", "server: api.example:6443\n");  // a config file wins
+  EXPECT_EQ(InClusterDefaultNamespace(dir_), "");
+  std::filesystem::remove(dir_ / "config");
+  ScopedEnv host("KUBERNETES_SERVICE_HOST", std::nullopt);  // not in a pod
+  EXPECT_EQ(InClusterDefaultNamespace(dir_), "");
+}
+
 }  // namespace
 }  // namespace skiff::api

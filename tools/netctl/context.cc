@@ -31,6 +31,15 @@ Result<api::ApiClient*> Context::Client() {
   return client_.get();
 }
 
+std::string Context::Namespace() const {
+  if (!options_.ns.empty()) return options_.ns;
+  if (options_.config.empty()) {
+    std::string ns = api::InClusterDefaultNamespace();
+    if (!ns.empty()) return ns;
+  }
+  return "default";
+}
+
 Result<api::ClientConfig> Context::Config() {
   api::ClientConfig cfg;
   // Without --config: $SKIFF_CONFIG or ~/.skiff/config, else (in a pod) the

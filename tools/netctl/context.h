@@ -39,8 +39,9 @@ class Context {
   // The effective client config (file plus overrides).
   Result<api::ClientConfig> Config();
 
-  // -n, or "default".
-  std::string Namespace() const { return options_.ns.empty() ? "default" : options_.ns; }
+  // -n, else (inside a pod, without a config file) the pod's namespace, as
+  // kubectl; else "default".
+  std::string Namespace() const;
   bool AllNamespaces() const { return options_.all_namespaces; }
   bool NamespaceGiven() const { return !options_.ns.empty(); }
 
