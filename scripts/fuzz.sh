@@ -9,7 +9,7 @@ secs=${1:-30}
 build=build-fuzz
 # The parsers that face the network or user input, and their seed corpora.
 targets=(dns_fuzz api_manifest_fuzz api_quantity_fuzz api_labels_fuzz json_parse_fuzz cni_config_fuzz
-  agent_http_fuzz)
+  agent_http_fuzz api_cron_fuzz)
 declare -A seeds=([dns_fuzz]=dns/fuzz [api_manifest_fuzz]=api/testdata
   [api_labels_fuzz]=api/fuzz/labels_seeds)
 
