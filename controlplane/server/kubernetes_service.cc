@@ -69,8 +69,12 @@ Status EnsureService(api::ApiClient& client, const KubernetesServiceOptions& o) 
   auto have = api::GetObject<api::Service>(client, kNamespace, kName);
   if (have.ok()) {
     const auto& ports = have->spec().ports();
-    bool same = ports.size() == 1 && ports[0].port() == 443 &&
-                api::ReadIntOrString(ports[0].target_port(), "targetPort")->int_value == o.port;
+    // Someone's edit (a named or missing targetPort included) is put back.
+    bool same = false;
+    if (ports.size() == 1 && ports[0].port() == 443) {
+      auto target = api::ReadIntOrString(ports[0].target_port(), "targetPort");
+      same = target.ok() && target->is_int() && target->int_value == o.port;
+    }
     if (same) return Status::Ok();
     *have->mutable_spec()->mutable_ports() = want.spec().ports();
     return api::UpdateObject(client, *have).status().WithContext("service default/kubernetes");
