@@ -35,6 +35,16 @@ Result<int> OpenSocket(const sockaddr_storage& sa, socklen_t len, int type) {
   if (type == SOCK_DGRAM) {
     int buf = 4 << 20;  // absorb bursts; the kernel caps it at rmem_max
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    // Replies carry DF and ignore learned path MTUs (a forged ICMP cannot
+    // shrink them into fragments); one larger than the interface MTU fails
+    // with EMSGSIZE and goes out truncated. DF also spares the kernel an IP
+    // ID per reply.
+    int probe = IP_PMTUDISC_PROBE;
+    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
+    if (sa.ss_family == AF_INET6) {
+      int probe6 = IPV6_PMTUDISC_PROBE;
+      setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe6, sizeof probe6);
+    }
   }
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), len) != 0 ||
       (type == SOCK_STREAM && ::listen(fd, 1024) != 0)) {
@@ -64,11 +74,17 @@ class Server::Worker {
         reader_(s.state_.snapshots().NewReader()),
         udp_(io_),
         acceptor_(io_),
+        v6_(v6),
         tx_size_(s.responder_.config().max_udp_size) {
     udp_.assign(v6 ? asio::ip::udp::v6() : asio::ip::udp::v4(), udp_fd);
     acceptor_.assign(v6 ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), tcp_fd);
     rx_.resize(kBatch * kRxSize);
     tx_.resize(kBatch * tx_size_);
+  }
+
+  ~Worker() {
+    Stop();
+    if (hot_fd_ >= 0) ::close(hot_fd_);  // released from udp_, which no longer closes it
   }
 
   void Start() {
@@ -189,93 +205,143 @@ class Server::Worker {
   static constexpr int kBatch = 32;
   static constexpr size_t kRxSize = 4096;  // larger queries are malformed for us
 
+  // UDP has two modes. Cold: the socket sits in the io_context's epoll and
+  // each readiness drains it. Hot (the receive rate is at least
+  // udp_coalesce_min_qps): the socket leaves epoll and a posted step pauses
+  // udp_coalesce, drains, and posts itself again, so TCP and timers still run
+  // between steps. Out of epoll, the kernel no longer wakes an epoll entry for
+  // every reply it frees (sock_wfree) or every query it queues; the worker
+  // returns to cold mode once the rate falls.
   void WaitUdp() {
     udp_.async_wait(asio::ip::udp::socket::wait_read, [this](const boost::system::error_code& ec) {
       if (ec) return;
-      DrainUdp();
+      if (DrainUdp(udp_.native_handle())) return EnterHot();
       WaitUdp();
     });
   }
 
-  void DrainUdp() {
-    const int fd = udp_.native_handle();
-    for (int round = 0; round < 16; ++round) {  // then yield to TCP and timers
-      for (int i = 0; i < kBatch; ++i) {
-        rx_iov_[i] = {rx_.data() + i * kRxSize, kRxSize};
-        rx_msgs_[i].msg_hdr = {};
-        rx_msgs_[i].msg_hdr.msg_name = &addrs_[i];
-        rx_msgs_[i].msg_hdr.msg_namelen = sizeof addrs_[i];
-        rx_msgs_[i].msg_hdr.msg_iov = &rx_iov_[i];
-        rx_msgs_[i].msg_hdr.msg_iovlen = 1;
-      }
-      int n = recvmmsg(fd, rx_msgs_, kBatch, MSG_DONTWAIT, nullptr);
-      if (n <= 0) return;
-      const uint64_t t0 = NowNs();
-      const Zone* zone = reader_->Enter();
-      const bool synced = s_.state_.synced();
-      // Parse the whole batch first and walk the zone's hash table in
-      // stages (slot, node, records), so the cache misses of all queries
-      // overlap instead of stalling each answer in turn.
-      for (int i = 0; i < n; ++i) {
-        const bool whole = !(rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC);
-        batch_q_[i].qtype = 0;
-        parsed_[i] = whole ? ParseQuery(rx_.data() + i * kRxSize, rx_msgs_[i].msg_len, &batch_q_[i])
-                           : ParseStatus::kDrop;
-        if (parsed_[i] == ParseStatus::kOk) zone->Prefetch(batch_q_[i].hash, 0);
-      }
-      for (int stage = 1; stage <= 2; ++stage) {
-        for (int i = 0; i < n; ++i) {
-          if (parsed_[i] == ParseStatus::kOk) zone->Prefetch(batch_q_[i].hash, stage);
-        }
-      }
-      int out = 0;
-      for (int i = 0; i < n; ++i) {
-        const uint8_t* req = rx_.data() + i * kRxSize;
-        uint8_t* tx = tx_.data() + out * tx_size_;
-        size_t len;
-        if (rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
-          // Oversized: FORMERR, unless it is not even a query.
-          if (rx_msgs_[i].msg_len < kHeaderSize || (req[2] & 0x80)) continue;
-          len = WriteErrorHeader(Get16(req), Get16(req + 2), rcode::kFormErr, tx);
-          stats_.CountRequest(Proto::kUdp, 0);
-          stats_.CountResponse(rcode::kFormErr);
-        } else {
-          const sockaddr_storage& addr = addrs_[i];
-          const socklen_t alen = rx_msgs_[i].msg_hdr.msg_namelen;
-          len = Answer(req, rx_msgs_[i].msg_len, false, *zone, synced, batch_q_[i], &parsed_[i], tx,
-                       [fd, addr, alen] {
-                         return [fd, addr, alen](const uint8_t* d, size_t l, uint16_t) {
-                           ::sendto(fd, d, l, MSG_DONTWAIT,
-                                    reinterpret_cast<const sockaddr*>(&addr), alen);
-                         };
-                       });
-        }
-        if (len == 0) continue;
-        tx_iov_[out] = {tx, len};
-        tx_msgs_[out].msg_hdr = {};
-        tx_msgs_[out].msg_hdr.msg_name = &addrs_[i];
-        tx_msgs_[out].msg_hdr.msg_namelen = rx_msgs_[i].msg_hdr.msg_namelen;
-        tx_msgs_[out].msg_hdr.msg_iov = &tx_iov_[out];
-        tx_msgs_[out].msg_hdr.msg_iovlen = 1;
-        ++out;
-      }
-      reader_->Exit();
-      for (int sent = 0; sent < out;) {
-        int r = sendmmsg(fd, tx_msgs_ + sent, out - sent, MSG_DONTWAIT);
-        if (r <= 0) {
-          if (r < 0 && errno == EINTR) continue;
-          break;  // socket buffer full: UDP may drop, the client retries
-        }
-        sent += r;
-      }
-      if (out > 0) stats_.ObserveLatency(NowNs() - t0, static_cast<uint64_t>(out));
-      const bool coalescing = Coalescing(t0, static_cast<uint64_t>(n));
-      if (n == kBatch) continue;
-      if (!coalescing) return;
-      const auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(s_.cfg_.udp_coalesce);
-      timespec ts{0, static_cast<long>(pause.count())};
-      nanosleep(&ts, nullptr);
+  void EnterHot() {
+    hot_fd_ = udp_.release();
+    asio::post(io_, [this] { HotStep(); });
+  }
+
+  void HotStep() {
+    const auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(s_.cfg_.udp_coalesce);
+    timespec ts{0, static_cast<long>(pause.count())};
+    nanosleep(&ts, nullptr);
+    if (DrainUdp(hot_fd_)) {
+      asio::post(io_, [this] { HotStep(); });
+      return;
     }
+    udp_.assign(v6_ ? asio::ip::udp::v6() : asio::ip::udp::v4(), hot_fd_);
+    hot_fd_ = -1;
+    WaitUdp();
+  }
+
+  // Answers up to 16 batches from `fd`, stopping early at a partial batch.
+  // Returns whether the receive rate calls for hot mode.
+  bool DrainUdp(int fd) {
+    for (int round = 0; round < 16; ++round) {  // then yield to TCP and timers
+      const int n = ServeBatch(fd);
+      const bool coalescing = Coalescing(NowNs(), static_cast<uint64_t>(n > 0 ? n : 0));
+      if (n < kBatch) return coalescing;
+    }
+    return Coalescing(NowNs(), 0);
+  }
+
+  // One recvmmsg, the answers, one sendmmsg. Returns the queries received.
+  int ServeBatch(int fd) {
+    for (int i = 0; i < kBatch; ++i) {
+      rx_iov_[i] = {rx_.data() + i * kRxSize, kRxSize};
+      rx_msgs_[i].msg_hdr = {};
+      rx_msgs_[i].msg_hdr.msg_name = &addrs_[i];
+      rx_msgs_[i].msg_hdr.msg_namelen = sizeof addrs_[i];
+      rx_msgs_[i].msg_hdr.msg_iov = &rx_iov_[i];
+      rx_msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = recvmmsg(fd, rx_msgs_, kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return 0;
+    const uint64_t t0 = NowNs();
+    const Zone* zone = reader_->Enter();
+    const bool synced = s_.state_.synced();
+    // Parse the whole batch first and walk the zone's hash table in stages
+    // (slot, node, records), so the cache misses of all queries overlap
+    // instead of stalling each answer in turn.
+    for (int i = 0; i < n; ++i) {
+      const bool whole = !(rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC);
+      batch_q_[i].qtype = 0;
+      parsed_[i] = whole ? ParseQuery(rx_.data() + i * kRxSize, rx_msgs_[i].msg_len, &batch_q_[i])
+                         : ParseStatus::kDrop;
+      if (parsed_[i] == ParseStatus::kOk) zone->Prefetch(batch_q_[i].hash, 0);
+    }
+    for (int stage = 1; stage <= 2; ++stage) {
+      for (int i = 0; i < n; ++i) {
+        if (parsed_[i] == ParseStatus::kOk) zone->Prefetch(batch_q_[i].hash, stage);
+      }
+    }
+    int out = 0;
+    for (int i = 0; i < n; ++i) {
+      const uint8_t* req = rx_.data() + i * kRxSize;
+      uint8_t* tx = tx_.data() + out * tx_size_;
+      size_t len;
+      if (rx_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        // Oversized: FORMERR, unless it is not even a query.
+        if (rx_msgs_[i].msg_len < kHeaderSize || (req[2] & 0x80)) continue;
+        len = WriteErrorHeader(Get16(req), Get16(req + 2), rcode::kFormErr, tx);
+        stats_.CountRequest(Proto::kUdp, 0);
+        stats_.CountResponse(rcode::kFormErr);
+      } else {
+        const sockaddr_storage& addr = addrs_[i];
+        const socklen_t alen = rx_msgs_[i].msg_hdr.msg_namelen;
+        len = Answer(req, rx_msgs_[i].msg_len, false, *zone, synced, batch_q_[i], &parsed_[i], tx,
+                     [fd, addr, alen] {
+                       return [fd, addr, alen](const uint8_t* d, size_t l, uint16_t) {
+                         SendReply(fd, d, l, addr, alen);
+                       };
+                     });
+      }
+      if (len == 0) continue;
+      tx_iov_[out] = {tx, len};
+      tx_msgs_[out].msg_hdr = {};
+      tx_msgs_[out].msg_hdr.msg_name = &addrs_[i];
+      tx_msgs_[out].msg_hdr.msg_namelen = rx_msgs_[i].msg_hdr.msg_namelen;
+      tx_msgs_[out].msg_hdr.msg_iov = &tx_iov_[out];
+      tx_msgs_[out].msg_hdr.msg_iovlen = 1;
+      ++out;
+    }
+    reader_->Exit();
+    for (int sent = 0; sent < out;) {
+      int r = sendmmsg(fd, tx_msgs_ + sent, out - sent, MSG_DONTWAIT);
+      if (r > 0) {
+        sent += r;
+      } else if (r < 0 && errno == EMSGSIZE) {
+        // Larger than the interface MTU (IP_PMTUDISC_PROBE): send it truncated.
+        iovec& v = tx_iov_[sent];
+        const size_t cut = TruncateReply(static_cast<uint8_t*>(v.iov_base), v.iov_len);
+        if (cut == 0 || cut == v.iov_len)
+          ++sent;
+        else
+          v.iov_len = cut;
+      } else if (r < 0 && errno == EINTR) {
+        continue;
+      } else {
+        break;  // socket buffer full: UDP may drop, the client retries
+      }
+    }
+    if (out > 0) stats_.ObserveLatency(NowNs() - t0, static_cast<uint64_t>(out));
+    return n;
+  }
+
+  // Sends one UDP reply outside a batch (the forwarder's), truncated when
+  // it is larger than the interface MTU.
+  static void SendReply(int fd, const uint8_t* msg, size_t len, const sockaddr_storage& addr,
+                        socklen_t alen) {
+    auto send = [&](const uint8_t* m, size_t l) {
+      return ::sendto(fd, m, l, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&addr), alen);
+    };
+    if (send(msg, len) >= 0 || errno != EMSGSIZE) return;
+    std::vector<uint8_t> copy(msg, msg + len);
+    if (size_t cut = TruncateReply(copy.data(), copy.size())) send(copy.data(), cut);
   }
 
   // Counts `n` queries received at `now_ns` and says whether the receive
@@ -311,6 +377,8 @@ class Server::Worker {
   uint32_t rotation_ = 0;
   uint64_t window_start_ns_ = 0, window_queries_ = 0;  // receive-rate window (Coalescing)
   bool coalescing_ = false;
+  const bool v6_;
+  int hot_fd_ = -1;  // the UDP socket while it is out of epoll (hot mode)
   const size_t tx_size_;
   std::vector<uint8_t> rx_, tx_;
   mmsghdr rx_msgs_[kBatch], tx_msgs_[kBatch];

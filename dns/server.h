@@ -4,7 +4,9 @@
 // socket is shared. UDP is drained with recvmmsg and answered with sendmmsg
 // in batches; TCP (RFC 7766) serves many queries per connection, in order,
 // with an idle timeout. Under high load, receive coalescing (ServerConfig)
-// trades up to udp_coalesce of latency for fewer wake-ups per query.
+// trades up to udp_coalesce of latency for fewer wake-ups per query, and the
+// UDP socket leaves epoll while it lasts. Replies carry DF
+// (IP_PMTUDISC_PROBE); one too large for the interface goes out truncated.
 //
 // Lifetime: the Responder, ClusterState, Forwarder, cache and Stats passed
 // in must outlive the Server, and the Forwarder must be stopped before the

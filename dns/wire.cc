@@ -81,6 +81,15 @@ size_t SkipName(const uint8_t* msg, size_t len, size_t off) {
   return 0;
 }
 
+size_t TruncateReply(uint8_t* msg, size_t len) {
+  if (len < kHeaderSize || Get16(msg + 4) != 1) return 0;
+  const size_t name_end = SkipName(msg, len, kHeaderSize);
+  if (name_end == 0 || name_end + 4 > len) return 0;
+  msg[2] |= flag::kTC >> 8;
+  std::memset(msg + 6, 0, 6);  // ANCOUNT, NSCOUNT, ARCOUNT
+  return name_end + 4;
+}
+
 size_t ReadName(const uint8_t* msg, size_t len, size_t off, uint8_t* out, size_t* next) {
   size_t n = 0;
   bool jumped = false;

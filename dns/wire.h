@@ -118,6 +118,11 @@ ParseStatus ParseQuery(const uint8_t* msg, size_t len, Query* q);
 // answers to `out` (>= 12 bytes): id and opcode/RD echoed, QR set.
 size_t WriteErrorHeader(uint16_t id, uint16_t req_flags, uint8_t rc, uint8_t* out);
 
+// Cuts a reply in `msg` down to its header and question with TC set and no
+// records (RFC 2181 9: the client retries over TCP). For a UDP reply the path
+// cannot carry. Returns the new length, or 0 when `msg` has no whole question.
+size_t TruncateReply(uint8_t* msg, size_t len);
+
 // Reads a possibly compressed name at `off` in `msg` into `out` (uncompressed
 // wire form, >= kMaxNameLen bytes). Pointers must point strictly backwards,
 // which rules out loops; the expanded name must fit kMaxNameLen. Returns the

@@ -104,6 +104,28 @@ TEST(Wire, ReadNameFollowsPointersButNotLoops) {
   EXPECT_EQ(ReadName(fwd.data(), fwd.size(), 12, out, &next), 0u);
 }
 
+TEST(Wire, TruncateReplyKeepsHeaderAndQuestionWithTc) {
+  auto m = MakeQuery("web.default.svc.cluster.local", type::kSRV, {.id = 9, .edns_udp_size = 4096});
+  m[2] |= 0x80;  // QR: make it a reply
+  const size_t question_end =
+      kHeaderSize + DottedToWire("web.default.svc.cluster.local").size() + 4;
+  ASSERT_GT(m.size(), question_end);  // the OPT record follows
+  ASSERT_EQ(TruncateReply(m.data(), m.size()), question_end);
+  auto r = testing::Decode(m.data(), question_end);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.id, 9);
+  EXPECT_TRUE(r.tc());
+  EXPECT_EQ(r.qname, "web.default.svc.cluster.local");
+  EXPECT_EQ(r.qdcount, 1);
+  EXPECT_TRUE(r.answer.empty() && r.authority.empty() && r.additional.empty());
+
+  auto cut = MakeQuery("a.b", type::kA);
+  EXPECT_EQ(TruncateReply(cut.data(), cut.size() - 1), 0u);  // question runs past the end
+  EXPECT_EQ(TruncateReply(cut.data(), kHeaderSize - 1), 0u);
+  cut[5] = 0;  // QDCOUNT 0: nothing to keep
+  EXPECT_EQ(TruncateReply(cut.data(), cut.size()), 0u);
+}
+
 TEST(Wire, DottedToWire) {
   EXPECT_EQ(DottedToWire("A.b."), std::string("\1a\1b\0", 5));
   EXPECT_EQ(DottedToWire("."), std::string(1, '\0'));

@@ -2,6 +2,8 @@
 // minimum rate of 1 query/s), queries sent in bursts larger than one
 // recvmmsg batch are all answered, each with its own ID and the right
 // record, and the server keeps answering single queries after the burst.
+// While bursts keep UDP in hot mode (out of epoll), TCP is still served, and
+// after an idle gap UDP is answered again from epoll.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,6 +15,8 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "dns/cluster_state.h"
 #include "dns/responder.h"
@@ -95,6 +99,32 @@ class CoalesceTest : public ::testing::Test {
     return seen.size();
   }
 
+  // One query over a fresh TCP connection; returns the decoded reply.
+  testing::Response TcpQuery(const std::string& name) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_GE(fd, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(server_->port());
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    auto q = MakeQuery(name, 1);
+    std::vector<uint8_t> framed{static_cast<uint8_t>(q.size() >> 8),
+                                static_cast<uint8_t>(q.size() & 0xff)};
+    framed.insert(framed.end(), q.begin(), q.end());
+    EXPECT_EQ(send(fd, framed.data(), framed.size(), 0), static_cast<ssize_t>(framed.size()));
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::vector<uint8_t> in;
+    uint8_t buf[1024];
+    for (ssize_t n; (in.size() < 2 || in.size() < 2u + Get16(in.data())) &&
+                    (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+      in.insert(in.end(), buf, buf + n);
+    close(fd);
+    if (in.size() < 2) return {};
+    return Decode(in.data() + 2, in.size() - 2);
+  }
+
   ClusterState state_;
   Responder responder_;
   Stats stats_;
@@ -113,6 +143,23 @@ TEST_F(CoalesceTest, BurstsLargerThanABatchAreAllAnswered) {
   for (int i = 0; i < 5; ++i) {
     Send(id++);
     ASSERT_EQ(Receive(1), 1u);
+  }
+}
+
+TEST_F(CoalesceTest, TcpIsServedWhileUdpIsHotAndUdpRecoversAfterIdle) {
+  uint16_t id = 1;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 100; ++i)
+      Send(id++);
+    auto r = TcpQuery("svc-7.default.svc.cluster.local");
+    ASSERT_TRUE(r.ok) << "round " << round;
+    EXPECT_EQ(r.AnswerStrings(), std::vector<std::string>{"A 10.96.0.8"});
+    ASSERT_EQ(Receive(100), 100u) << "round " << round;
+    // Idle for many rate windows: the worker goes back to waiting in epoll,
+    // and a single query must wake it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    Send(id++);
+    ASSERT_EQ(Receive(1), 1u) << "round " << round;
   }
 }
 
