@@ -380,6 +380,8 @@ def run(args):
                         t["p50_ms"], t["p99_ms"] = l.get("p50_ms", float("nan")), l.get("p99_ms", float("nan"))
                         t["rate_cmd"] = l["cmd"]
                         results.setdefault((s.name, mix), []).append(t)
+                        print(f"  {mix}: {t['qps']:.0f} q/s, {t['per_cpu_s']:.0f} q per CPU-s, "
+                              f"p99 @{args.rate} {t['p99_ms']:.3f} ms", file=sys.stderr, flush=True)
                         commands[s.name] = (" ".join((["taskset", "-c", str(s.pin)] if s.pin is not None else []) + s.cmd))
                 finally:
                     s.stop()
