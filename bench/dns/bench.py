@@ -116,13 +116,13 @@ def descendants(pid):
     return out
 
 
-def cpu_seconds(pid):
+def cpu_seconds(pid, user_only=False):
     total = 0
     for p in descendants(pid):
         try:
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += int(fields[11]) + (0 if user_only else int(fields[12]))  # utime, stime
         except OSError:
             pass
     return total / CLK_TCK
@@ -372,9 +372,10 @@ def run(args):
                 try:
                     for mix, qfile in mixes:
                         pin = 0 if s.pin is not None else None
-                        c0 = cpu_seconds(s.proc.pid)
+                        c0, u0 = cpu_seconds(s.proc.pid), cpu_seconds(s.proc.pid, user_only=True)
                         t = dnsperf(s.port, qfile, args.duration, pin)
                         t["cpu_s"] = cpu_seconds(s.proc.pid) - c0
+                        t["user_share"] = (cpu_seconds(s.proc.pid, user_only=True) - u0) / t["cpu_s"] if t["cpu_s"] > 0 else float("nan")
                         t["per_cpu_s"] = t["completed"] / t["cpu_s"] if t["cpu_s"] > 0 else float("nan")
                         l = dnsperf(s.port, qfile, args.p99_duration, pin, rate=args.rate, verbose=True)
                         t["p50_ms"], t["p99_ms"] = l.get("p50_ms", float("nan")), l.get("p99_ms", float("nan"))
@@ -392,26 +393,35 @@ def run(args):
     return base, servers, mixes, results, commands
 
 
+def best_peer(results, mix, key):
+    """The better of NSD and Knot for `mix` by its median `key` over the rounds."""
+    peers = [p for p in ("NSD", "Knot") if results.get((p, mix))]
+    return max(peers, key=lambda p: med([r[key] for r in results[(p, mix)]]), default=None)
+
+
 def table(servers, mixes, results, rate):
     lines = [f"| server | queries | q/s (median) | avg latency ms | p50 @{rate} q/s ms | p99 @{rate} q/s ms | "
-             "server CPU s | q per server CPU-s | q/s vs best(NSD,Knot) | per CPU-s vs best(NSD,Knot) |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "server CPU s | user share of CPU | q per server CPU-s | q/s vs best(NSD,Knot) | "
+             "per CPU-s vs best(NSD,Knot) | per CPU-s vs per-round max(NSD,Knot) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for mix, _ in mixes:
+        best_q, best_c = best_peer(results, mix, "qps"), best_peer(results, mix, "per_cpu_s")
         for s in servers:
             rs = results.get((s.name, mix), [])
             if not rs:
                 continue
-            ratios_q, ratios_c = [], []
+            ratios_q, ratios_c, ratios_max = [], [], []
             for i, r in enumerate(rs):
-                peers = [results[(p, mix)][i] for p in ("NSD", "Knot") if (p, mix) in results and len(results[(p, mix)]) > i]
+                peers = [results[(p, mix)][i] for p in ("NSD", "Knot") if len(results.get((p, mix), [])) > i]
                 if peers:
-                    ratios_q.append(r["qps"] / max(p["qps"] for p in peers))
-                    ratios_c.append(r["per_cpu_s"] / max(p["per_cpu_s"] for p in peers))
-            lines.append("| %s | %s | %.0f | %.3f | %.3f | %.3f | %.2f | %.0f | %.2f | %.2f |" % (
+                    ratios_q.append(r["qps"] / results[(best_q, mix)][i]["qps"])
+                    ratios_c.append(r["per_cpu_s"] / results[(best_c, mix)][i]["per_cpu_s"])
+                    ratios_max.append(r["per_cpu_s"] / max(p["per_cpu_s"] for p in peers))
+            lines.append("| %s | %s | %.0f | %.3f | %.3f | %.3f | %.2f | %.0f%% | %.0f | %.2f | %.2f | %.2f |" % (
                 s.name, mix, med([r["qps"] for r in rs]), med([r["avg_ms"] for r in rs]),
                 med([r["p50_ms"] for r in rs]), med([r["p99_ms"] for r in rs]),
-                med([r["cpu_s"] for r in rs]), med([r["per_cpu_s"] for r in rs]),
-                med(ratios_q), med(ratios_c)))
+                med([r["cpu_s"] for r in rs]), 100 * med([r["user_share"] for r in rs]),
+                med([r["per_cpu_s"] for r in rs]), med(ratios_q), med(ratios_c), med(ratios_max)))
     return "\n".join(lines)
 
 
@@ -506,10 +516,13 @@ def main():
 Command: `bench/dns/run.sh` (builds skiff-dns, then `bench/dns/bench.py`). Zone: {N_SERVICES:,}
 ClusterIP services in {N_NAMESPACES} namespaces, A + SRV (`_http._tcp`) each, identical for all
 servers; queries: every A and SRV name shuffled ("100% hits"), or 80% of those plus 20% names
-that do not exist ("20% NXDOMAIN"). Medians over rounds; ratios are medians of per-round
-ratios against the better of NSD and Knot in the same round. "q per server CPU-s" divides
+that do not exist ("20% NXDOMAIN"). Medians over rounds. "Best(NSD,Knot)" is whichever of the
+two has the higher median for that figure and mix; its ratio is the median of per-round ratios
+against that server in the same round. The last column divides by the higher of the two in each
+round instead, which favours whichever peer had the luckier round. "q per server CPU-s" divides
 completed queries by the server's own CPU time (utime+stime of all its threads/processes):
-the per-core figure when dnsperf, not the server, saturates a core. The dnsmasq row has SRV
+the per-core figure when dnsperf, not the server, saturates a core; "user share" is utime's part
+of it (the rest is the kernel's UDP path, which costs every server about the same per query). The dnsmasq row has SRV
 records (it scans them linearly on every query); the "no SRV records" row answers the same
 queries without them (its SRV questions become NXDOMAIN).
 
