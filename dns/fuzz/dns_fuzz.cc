@@ -94,6 +94,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto decoded = testing::Decode(out.data(), o.len);
       Check(decoded.ok);
       Check(decoded.id == Get16(data));
+      // The cut sent when a reply does not fit the interface MTU.
+      if (o.len > kHeaderSize && Get16(out.data() + 4) == 1) {
+        const size_t cut = TruncateReply(out.data(), o.len);
+        Check(cut > kHeaderSize && cut <= o.len);
+        auto truncated = testing::Decode(out.data(), cut);
+        Check(truncated.ok && truncated.tc() && truncated.answer.empty());
+      }
     }
   }
   w.reader->Exit();
@@ -117,6 +124,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       n = BuildForwardedReply(*parsed, c, std::chrono::steady_clock::now(), prefix, 1, out.data());
       Check(n >= kHeaderSize && n <= limit);
     }
+  }
+
+  {  // Arbitrary bytes: TruncateReply keeps within them or refuses.
+    std::vector<uint8_t> copy(data, data + size);
+    const size_t cut = TruncateReply(copy.data(), copy.size());
+    Check(cut == 0 || (cut > kHeaderSize && cut <= size));
   }
 
   uint8_t name[kMaxNameLen];
