@@ -1,6 +1,9 @@
 #include "dns/test_util.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns/wire.h"
 
@@ -132,6 +135,20 @@ Response Decode(const uint8_t* msg, size_t len) {
   }
   r.ok = true;
   return r;
+}
+
+int ConnectLoopback(int type, uint16_t port) {
+  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace skiff::dns::testing

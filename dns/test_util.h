@@ -45,4 +45,8 @@ inline Response Decode(const std::vector<uint8_t>& m) {
   return Decode(m.data(), m.size());
 }
 
+// A socket of `type` (SOCK_DGRAM or SOCK_STREAM) connected to 127.0.0.1:port;
+// -1 on failure.
+int ConnectLoopback(int type, uint16_t port);
+
 }  // namespace skiff::dns::testing

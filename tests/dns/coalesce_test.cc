@@ -56,15 +56,10 @@ class CoalesceTest : public ::testing::Test {
     sc.udp_coalesce_min_qps = 1;
     server_ = std::make_unique<Server>(sc, responder_, state_, nullptr, nullptr, stats_);
     ASSERT_TRUE(server_->Start().ok());
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    fd_ = testing::ConnectLoopback(SOCK_DGRAM, server_->port());
     ASSERT_GE(fd_, 0);
     int buf = 4 << 20;
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(server_->port());
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
   }
   void TearDown() override {
     if (fd_ >= 0) close(fd_);
@@ -101,13 +96,8 @@ class CoalesceTest : public ::testing::Test {
 
   // One query over a fresh TCP connection; returns the decoded reply.
   testing::Response TcpQuery(const std::string& name) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = testing::ConnectLoopback(SOCK_STREAM, server_->port());
     EXPECT_GE(fd, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(server_->port());
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
     auto q = MakeQuery(name, 1);
     std::vector<uint8_t> framed{static_cast<uint8_t>(q.size() >> 8),
                                 static_cast<uint8_t>(q.size() & 0xff)};

@@ -73,13 +73,8 @@ class MtuTest : public ::testing::Test {
     sc.listen = "127.0.0.1:0";
     server_ = std::make_unique<Server>(sc, responder_, state_, nullptr, nullptr, stats_);
     ASSERT_TRUE(server_->Start().ok());
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    fd_ = testing::ConnectLoopback(SOCK_DGRAM, server_->port());
     ASSERT_GE(fd_, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(server_->port());
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
   }
   void TearDown() override {
     if (fd_ >= 0) close(fd_);
