@@ -364,28 +364,34 @@ def run(args):
     mixes = [("100% hits", f"{inputs}/q-hits.txt"), ("20% NXDOMAIN", f"{inputs}/q-nx.txt")]
     results = {}  # (server, mix) -> list of per-round dicts
     commands = {}
+    # Every server runs for the whole benchmark (idle ones cost nothing), so
+    # each round measures them back to back, seconds apart: the host's noise
+    # then moves all of a round's figures together and the per-round ratios
+    # stay steady.
     try:
+        for s in servers:
+            print(f"starting {s.name}", file=sys.stderr, flush=True)
+            s.start()
+            commands[s.name] = " ".join((["taskset", "-c", str(s.pin)] if s.pin is not None else []) + s.cmd)
         for rnd in range(args.rounds):
-            for s in servers:
-                print(f"round {rnd + 1}/{args.rounds}: {s.name}", file=sys.stderr, flush=True)
-                s.start()
-                try:
-                    for mix, qfile in mixes:
-                        pin = 0 if s.pin is not None else None
-                        c0, u0 = cpu_seconds(s.proc.pid), cpu_seconds(s.proc.pid, user_only=True)
-                        t = dnsperf(s.port, qfile, args.duration, pin)
-                        t["cpu_s"] = cpu_seconds(s.proc.pid) - c0
-                        t["user_share"] = (cpu_seconds(s.proc.pid, user_only=True) - u0) / t["cpu_s"] if t["cpu_s"] > 0 else float("nan")
-                        t["per_cpu_s"] = t["completed"] / t["cpu_s"] if t["cpu_s"] > 0 else float("nan")
-                        l = dnsperf(s.port, qfile, args.p99_duration, pin, rate=args.rate, verbose=True)
-                        t["p50_ms"], t["p99_ms"] = l.get("p50_ms", float("nan")), l.get("p99_ms", float("nan"))
-                        t["rate_cmd"] = l["cmd"]
-                        results.setdefault((s.name, mix), []).append(t)
-                        print(f"  {mix}: {t['qps']:.0f} q/s, {t['per_cpu_s']:.0f} q per CPU-s, "
-                              f"p99 @{args.rate} {t['p99_ms']:.3f} ms", file=sys.stderr, flush=True)
-                        commands[s.name] = (" ".join((["taskset", "-c", str(s.pin)] if s.pin is not None else []) + s.cmd))
-                finally:
-                    s.stop()
+            for mix, qfile in mixes:
+                print(f"round {rnd + 1}/{args.rounds}, {mix}", file=sys.stderr, flush=True)
+                for s in servers:
+                    pin = 0 if s.pin is not None else None
+                    c0, u0 = cpu_seconds(s.proc.pid), cpu_seconds(s.proc.pid, user_only=True)
+                    t = dnsperf(s.port, qfile, args.duration, pin)
+                    t["cpu_s"] = cpu_seconds(s.proc.pid) - c0
+                    t["user_share"] = (cpu_seconds(s.proc.pid, user_only=True) - u0) / t["cpu_s"] if t["cpu_s"] > 0 else float("nan")
+                    t["per_cpu_s"] = t["completed"] / t["cpu_s"] if t["cpu_s"] > 0 else float("nan")
+                    results.setdefault((s.name, mix), []).append(t)
+                for s in servers:
+                    pin = 0 if s.pin is not None else None
+                    t = results[(s.name, mix)][-1]
+                    l = dnsperf(s.port, qfile, args.p99_duration, pin, rate=args.rate, verbose=True)
+                    t["p50_ms"], t["p99_ms"] = l.get("p50_ms", float("nan")), l.get("p99_ms", float("nan"))
+                    t["rate_cmd"] = l["cmd"]
+                    print(f"  {s.name}: {t['qps']:.0f} q/s, {t['per_cpu_s']:.0f} q per CPU-s, "
+                          f"p99 @{args.rate} {t['p99_ms']:.3f} ms", file=sys.stderr, flush=True)
     finally:
         for s in servers:
             if s.proc and s.proc.poll() is None:
@@ -502,9 +508,10 @@ def main():
            f"- NSD {version(['nsd', '-v'])}; Knot {version(['knotd', '-V'])}; "
            f"{version(['unbound', '-V'])}; {version(['dnsmasq', '-v'])}",
            f"- skiff-dns: git {version(['git', '-C', os.path.dirname(os.path.abspath(__file__)), 'rev-parse', '--short', 'HEAD'])}",
-           f"- rounds: {args.rounds} interleaved (each server once per round, same order), "
-           f"throughput runs {args.duration} s, fixed-rate runs {args.p99_duration} s at {args.rate} q/s; "
-           f"total wall time {time.time() - started:.0f} s",
+           f"- rounds: {args.rounds}; all servers started once and left running; each round runs every "
+           f"server's throughput test back to back for one mix, then every server's fixed-rate test, then "
+           f"the same for the other mix; throughput runs {args.duration} s, fixed-rate runs "
+           f"{args.p99_duration} s at {args.rate} q/s; total wall time {time.time() - started:.0f} s",
            "- pinning: every server's threads (all processes, re-pinned with `taskset -a -p` after start "
            "and checked) on CPU 1, dnsperf on CPU 0; the last skiff-dns row runs 2 workers pinned to "
            "CPUs 0 and 1 with dnsperf unpinned, sharing both cores",
