@@ -221,7 +221,10 @@ class Server::Worker {
   }
 
   void EnterHot() {
-    hot_fd_ = udp_.release();
+    boost::system::error_code ec;
+    const int fd = udp_.release(ec);
+    if (ec) return WaitUdp();  // stays in epoll: still served, only costlier
+    hot_fd_ = fd;
     asio::post(io_, [this] { HotStep(); });
   }
 
@@ -233,7 +236,12 @@ class Server::Worker {
       asio::post(io_, [this] { HotStep(); });
       return;
     }
-    udp_.assign(v6_ ? asio::ip::udp::v6() : asio::ip::udp::v4(), hot_fd_);
+    boost::system::error_code ec;
+    udp_.assign(v6_ ? asio::ip::udp::v6() : asio::ip::udp::v4(), hot_fd_, ec);
+    if (ec) {  // cannot rejoin epoll (out of memory): keep polling
+      asio::post(io_, [this] { HotStep(); });
+      return;
+    }
     hot_fd_ = -1;
     WaitUdp();
   }
