@@ -4,8 +4,6 @@
 // record, and the server keeps answering single queries after the burst.
 // While bursts keep UDP in hot mode (out of epoll), TCP is still served, and
 // after an idle gap UDP is answered again from epoll.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>

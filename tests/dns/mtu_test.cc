@@ -3,10 +3,8 @@
 // interface (DF is set, IP_PMTUDISC_PROBE) goes out as header + question with
 // TC=1 instead of being lost; a reply that fits the MTU goes out whole.
 // Needs root (unshare(CLONE_NEWNET)); skipped otherwise.
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/ioctl.h>
